@@ -1,0 +1,1 @@
+"""Reelhouse platform core: configuration, the warehouse runtime and the CLI front door."""

@@ -1,0 +1,32 @@
+"""The `reelhouse` command: the front door for people. Each sub-command lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from reelhouse.cli import db, demo
+from reelhouse.errors import ReelhouseError
+
+console = Console(stderr=True)
+
+cli = typer.Typer(
+    name="reelhouse",
+    help="Reelhouse: the analytics warehouse and BI stack (Dagster, dbt, Great Expectations, Superset).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+cli.add_typer(db.app, name="db", help="Start, stop and initialise the warehouse (embedded PostgreSQL by default).")
+cli.add_typer(demo.app, name="demo", help="The demo world: run everything end to end, generate data, serve Stripe.")
+
+
+def app() -> None:
+    """Console entry point: user mistakes print one clear line and exit 1, never a traceback."""
+    try:
+        cli()
+    except ReelhouseError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)

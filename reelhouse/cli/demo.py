@@ -1,0 +1,89 @@
+"""`reelhouse demo ...`: the demo world that stands in for production sources."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from reelhouse.config import get_settings
+from reelhouse.warehouse import app_db_url, stripe_demo_db_url
+from reelhouse.warehouse.bootstrap import initialise_warehouse
+
+app = typer.Typer(invoke_without_command=True)
+out = Console()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=out,
+    )
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    users: int = typer.Option(2000, min=10, help="users in the generated world (first run only)"),
+    days: int = typer.Option(120, min=14, help="days of history (first run only)"),
+    seed: int = typer.Option(7, help="random seed: the same seed gives the same world"),
+) -> None:
+    """Run everything end to end on the embedded default: warehouse, demo world, pipeline."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from demo.app_world import world_exists
+
+    settings = get_settings()
+    initialise_warehouse(settings)
+    out.print(f"[green]✓[/] warehouse ready ({'embedded' if settings.embedded else 'external'})")
+    if world_exists(app_db_url(settings)):
+        out.print("[green]✓[/] demo world already generated (reelhouse demo advance --hours 1 adds activity)")
+    else:
+        generate(users=users, days=days, seed=seed)
+    out.print("\nNext: [bold]reelhouse db url --role analyst[/] for SQL, "
+              "[bold]reelhouse demo stripe-server[/] to browse the Stripe API, [bold]reelhouse --help[/] for more.")
+
+
+@app.command()
+def generate(
+    users: int = typer.Option(2000, min=10, help="number of app users"),
+    days: int = typer.Option(120, min=14, help="days of history ending now"),
+    seed: int = typer.Option(7, help="random seed: the same seed gives the same world"),
+) -> None:
+    """Write a deterministic app database and the matching Stripe account data."""
+    from demo.app_world import generate_app_world
+    from demo.stripe_world import sync_stripe_world
+
+    settings = get_settings()
+    initialise_warehouse(settings)
+    with _progress() as progress:
+        summary = generate_app_world(app_db_url(settings), users=users, days=days, seed=seed, progress=progress)
+        stripe_summary = sync_stripe_world(app_db_url(settings), stripe_demo_db_url(settings), progress=progress)
+    out.print(f"[green]✓[/] app database: {summary}")
+    out.print(f"[green]✓[/] Stripe account: {stripe_summary}")
+
+
+@app.command()
+def advance(hours: int = typer.Option(1, min=1, max=24 * 31, help="hours of new activity to append")) -> None:
+    """Append and update the next H hours of activity, so an hourly run has a fresh delta."""
+    from demo.app_world import advance_app_world
+    from demo.stripe_world import sync_stripe_world
+
+    settings = get_settings()
+    with _progress() as progress:
+        summary = advance_app_world(app_db_url(settings), hours=hours, progress=progress)
+        stripe_summary = sync_stripe_world(app_db_url(settings), stripe_demo_db_url(settings), progress=progress)
+    out.print(f"[green]✓[/] advanced {hours}h: {summary}; Stripe: {stripe_summary}")
+
+
+@app.command("stripe-server")
+def stripe_server(
+    port: int = typer.Option(None, help="port (default STRIPE_SERVER_PORT or 12111)"),
+) -> None:
+    """Serve the demo Stripe account over a Stripe-compatible HTTP API on localhost."""
+    from demo.stripe_world import serve_stripe
+
+    settings = get_settings()
+    chosen = port or settings.stripe_server_port
+    out.print(f"Stripe-compatible API on http://127.0.0.1:{chosen} (key: STRIPE_API_KEY); Ctrl-C stops it")
+    serve_stripe(stripe_demo_db_url(settings), api_key=settings.stripe_api_key, port=chosen)

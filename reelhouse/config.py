@@ -1,0 +1,95 @@
+"""All configuration, read from the environment in one place (documented in README.md).
+
+Nothing else in the project reads os.environ for settings: it asks `get_settings()`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+WAREHOUSE_DB = "reelhouse"
+APP_DB = "app"
+STRIPE_DEMO_DB = "stripe_demo"
+ROLE_NAMES = ("loader", "transformer", "analyst")
+DEFAULT_STRIPE_DEMO_KEY = "sk_test_reelhouse_demo"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. URLs are None when the embedded server provides them."""
+
+    home: Path
+    warehouse_url: str | None
+    app_db_url: str | None
+    embedded_port: int
+    stripe_api_key: str
+    stripe_api_base: str
+    stripe_server_port: int
+    role_passwords: dict[str, str] = field(repr=False)
+
+    @property
+    def embedded(self) -> bool:
+        """True when no WAREHOUSE_URL is set and the embedded PostgreSQL is used."""
+        return self.warehouse_url is None
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "pgdata"
+
+
+def _role_passwords(home: Path) -> dict[str, str]:
+    """Role passwords: the environment wins, else generated once and kept (0600) in the state folder."""
+    stored_path = home / "credentials.json"
+    stored: dict[str, str] = json.loads(stored_path.read_text()) if stored_path.exists() else {}
+    generated = {
+        role: secrets.token_urlsafe(18)
+        for role in ("postgres", *ROLE_NAMES)
+        if role not in stored and not os.environ.get(f"WAREHOUSE_{role.upper()}_PASSWORD")
+    }
+    if generated:
+        home.mkdir(parents=True, exist_ok=True)
+        stored_path.write_text(json.dumps({**stored, **generated}))
+        stored_path.chmod(0o600)
+    stored = {**stored, **generated}
+    return {
+        role: os.environ.get(f"WAREHOUSE_{role.upper()}_PASSWORD") or stored[role]
+        for role in ("postgres", *ROLE_NAMES)
+    }
+
+
+@cache
+def get_settings() -> Settings:
+    home = Path(os.environ.get("REELHOUSE_HOME", ".reelhouse")).expanduser().resolve()
+    stripe_port = int(os.environ.get("STRIPE_SERVER_PORT", "12111"))
+    return Settings(
+        home=home,
+        warehouse_url=os.environ.get("WAREHOUSE_URL") or None,
+        app_db_url=os.environ.get("APP_DB_URL") or None,
+        embedded_port=int(os.environ.get("REELHOUSE_PG_PORT", "54329")),
+        stripe_api_key=os.environ.get("STRIPE_API_KEY", DEFAULT_STRIPE_DEMO_KEY),
+        stripe_api_base=os.environ.get("STRIPE_API_BASE", f"http://127.0.0.1:{stripe_port}"),
+        stripe_server_port=stripe_port,
+        role_passwords=_role_passwords(home),
+    )
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server and credentials, another database."""
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+def as_role(url: str, role: str, password: str) -> str:
+    """The same server and database, connecting as another role."""
+    return make_url(url).set(username=role, password=password).render_as_string(hide_password=False)
+
+
+def redact(url: str | URL) -> str:
+    """A URL that is safe to print: the password masked."""
+    return make_url(str(url) if isinstance(url, URL) else url).render_as_string(hide_password=True)

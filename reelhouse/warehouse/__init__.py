@@ -1,0 +1,62 @@
+"""Where the warehouse is and how to reach it: the embedded server by default, WAREHOUSE_URL otherwise.
+
+Every module asks here for connection URLs, so the embedded/external switch lives in one place.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from reelhouse.config import APP_DB, STRIPE_DEMO_DB, WAREHOUSE_DB, Settings, as_role, get_settings, redact
+from reelhouse.errors import ReelhouseError
+from reelhouse.warehouse.embedded import EmbeddedWarehouse
+
+
+def embedded_server(settings: Settings | None = None) -> EmbeddedWarehouse:
+    settings = settings or get_settings()
+    return EmbeddedWarehouse(settings.pgdata, settings.embedded_port, settings.role_passwords["postgres"])
+
+
+def admin_url(database: str = WAREHOUSE_DB, settings: Settings | None = None) -> str:
+    """The owner connection (used by `db init` and the demo generator); starts the embedded server."""
+    settings = settings or get_settings()
+    if not settings.embedded:
+        return make_url(settings.warehouse_url).set(
+            drivername="postgresql+psycopg",
+            database=database if database != WAREHOUSE_DB else make_url(settings.warehouse_url).database,
+        ).render_as_string(hide_password=False)
+    server = embedded_server(settings)
+    server.start()
+    return server.url(database)
+
+
+def role_url(role: str, settings: Settings | None = None) -> str:
+    """The warehouse as one of the project roles: loader, transformer or analyst."""
+    settings = settings or get_settings()
+    return as_role(admin_url(settings=settings), role, settings.role_passwords[role])
+
+
+def app_db_url(settings: Settings | None = None) -> str:
+    """The operational app database: APP_DB_URL, else the demo `app` database beside the warehouse."""
+    settings = settings or get_settings()
+    return settings.app_db_url or admin_url(APP_DB, settings)
+
+
+def stripe_demo_db_url(settings: Settings | None = None) -> str:
+    """The store behind the local Stripe-compatible server (demo and tests only)."""
+    return admin_url(STRIPE_DEMO_DB, settings)
+
+
+def libpq_dsn(url: str) -> str:
+    """A SQLAlchemy URL as the plain postgresql:// form psycopg and libpq take."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def connect(url: str, **kwargs) -> psycopg.Connection:
+    """A psycopg connection with a one-line, password-free error when the server cannot be reached."""
+    try:
+        return psycopg.connect(libpq_dsn(url), connect_timeout=10, **kwargs)
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise ReelhouseError(f"cannot connect to PostgreSQL at {redact(url)}: {reason}") from None

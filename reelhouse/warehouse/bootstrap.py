@@ -1,0 +1,86 @@
+"""`reelhouse db init`: databases, schemas, roles and grants, created idempotently.
+
+Roles follow the data flow: `loader` writes raw_* and ops, `transformer` reads them and owns the
+dbt schemas, `analyst` reads marts only (no raw PII, no writes, no object creation).
+"""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from reelhouse.config import APP_DB, ROLE_NAMES, STRIPE_DEMO_DB, WAREHOUSE_DB, Settings, get_settings
+from reelhouse.warehouse import admin_url, connect
+
+RAW_SCHEMAS = ("raw_stripe", "raw_app", "raw_costs")
+OPS_SCHEMA = "ops"
+DBT_SCHEMAS = ("staging", "intermediate", "marts")
+ANALYST_SCHEMAS = ("marts",)
+
+
+def _ensure_database(name: str, settings: Settings) -> None:
+    with connect(admin_url("postgres", settings), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _ensure_role(conn, role: str, password: str) -> None:
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+    verb = "ALTER" if exists else "CREATE"
+    conn.execute(
+        sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
+            sql.Identifier(role), sql.Literal(password)
+        )
+    )
+
+
+def _grant_statements(database: str) -> list[sql.Composable]:
+    ident = sql.Identifier
+    statements: list[sql.Composable] = [
+        sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(ident(database)),
+        sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
+        sql.SQL("GRANT CONNECT ON DATABASE {} TO loader, transformer, analyst").format(ident(database)),
+        sql.SQL("ALTER ROLE analyst SET default_transaction_read_only = on"),
+        sql.SQL("ALTER ROLE analyst SET statement_timeout = '120s'"),
+    ]
+    for schema in (*RAW_SCHEMAS, OPS_SCHEMA):
+        statements += [
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION loader").format(ident(schema)),
+            sql.SQL("GRANT USAGE ON SCHEMA {} TO transformer").format(ident(schema)),
+            sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO transformer").format(ident(schema)),
+            sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE loader IN SCHEMA {} GRANT SELECT ON TABLES TO transformer")
+            .format(ident(schema)),
+        ]
+    for schema in DBT_SCHEMAS:
+        statements.append(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION transformer").format(ident(schema))
+        )
+    for schema in ANALYST_SCHEMAS:
+        statements += [
+            sql.SQL("GRANT USAGE ON SCHEMA {} TO analyst").format(ident(schema)),
+            sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO analyst").format(ident(schema)),
+            sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE transformer IN SCHEMA {} GRANT SELECT ON TABLES TO analyst")
+            .format(ident(schema)),
+        ]
+    return statements
+
+
+def initialise_warehouse(settings: Settings | None = None) -> list[str]:
+    """Create what is missing and re-apply grants; safe to run any number of times.
+
+    Returns the names of the databases it made sure of.
+    """
+    settings = settings or get_settings()
+    databases = [WAREHOUSE_DB]
+    if settings.embedded:
+        databases += [APP_DB, STRIPE_DEMO_DB]
+        for name in databases:
+            _ensure_database(name, settings)
+    with connect(admin_url(settings=settings), autocommit=True) as conn:
+        for role in ROLE_NAMES:
+            _ensure_role(conn, role, settings.role_passwords[role])
+        database = conn.info.dbname
+        with conn.transaction():
+            for statement in _grant_statements(database):
+                conn.execute(statement)
+    return databases
