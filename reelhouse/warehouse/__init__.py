@@ -60,3 +60,15 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise ReelhouseError(f"cannot connect to PostgreSQL at {redact(url)}: {reason}") from None
+
+
+def dbt_env(role: str = "transformer", settings: Settings | None = None) -> dict[str, str]:
+    """Environment variables read by dbt_project/profiles.yml, so dbt connects like everything else."""
+    url = make_url(role_url(role, settings))
+    return {
+        "REELHOUSE_DBT_HOST": url.host or "127.0.0.1",
+        "REELHOUSE_DBT_PORT": str(url.port or 5432),
+        "REELHOUSE_DBT_USER": url.username or role,
+        "REELHOUSE_DBT_PASSWORD": url.password or "",
+        "REELHOUSE_DBT_DBNAME": url.database or WAREHOUSE_DB,
+    }
