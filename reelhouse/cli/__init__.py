@@ -10,7 +10,7 @@ from rich.console import Console
 from reelhouse.cli import db, demo
 from reelhouse.errors import ReelhouseError
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 cli = typer.Typer(
     name="reelhouse",

