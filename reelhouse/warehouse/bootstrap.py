@@ -16,6 +16,22 @@ OPS_SCHEMA = "ops"
 DBT_SCHEMAS = ("staging", "intermediate", "marts")
 ANALYST_SCHEMAS = ("marts",)
 
+# Data-quality outcomes: written by the checks (run as transformer), read back into marts by dbt.
+DQ_RESULTS_DDL = """
+CREATE TABLE IF NOT EXISTS ops.dq_results (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    suite            text NOT NULL,
+    expectation      text NOT NULL,
+    target_table     text NOT NULL,
+    success          boolean NOT NULL,
+    blocking         boolean NOT NULL,
+    observed_value   text,
+    unexpected_count bigint,
+    run_id           text NOT NULL,
+    checked_at       timestamptz NOT NULL DEFAULT now()
+)
+"""
+
 
 def _ensure_database(name: str, settings: Settings) -> None:
     with connect(admin_url("postgres", settings), autocommit=True) as conn:
@@ -51,6 +67,11 @@ def _grant_statements(database: str) -> list[sql.Composable]:
             sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE loader IN SCHEMA {} GRANT SELECT ON TABLES TO transformer")
             .format(ident(schema)),
         ]
+    statements += [
+        sql.SQL(DQ_RESULTS_DDL),
+        sql.SQL("ALTER TABLE ops.dq_results OWNER TO loader"),
+        sql.SQL("GRANT SELECT, INSERT ON ops.dq_results TO transformer"),
+    ]
     for schema in DBT_SCHEMAS:
         statements.append(
             sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION transformer").format(ident(schema))

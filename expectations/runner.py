@@ -1,0 +1,143 @@
+"""Run a suite with Great Expectations 1.x against PostgreSQL and record the outcome.
+
+GX is driven through its public API (SQL datasource -> table asset -> batch definition ->
+validation definition -> checkpoint), so Data Docs are built as a side effect of each run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from expectations.suite import ExpectationSpec, Suite
+from reelhouse.config import get_settings
+from reelhouse.warehouse import connect
+
+log = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    spec: ExpectationSpec
+    success: bool
+    observed_value: Any
+    unexpected_count: int | None
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    suite: Suite
+    outcomes: list[ExpectationOutcome]
+    data_docs_url: str | None
+
+    @property
+    def success(self) -> bool:
+        return all(o.success for o in self.outcomes)
+
+    @property
+    def blocking_failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.spec.blocking]
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and not o.spec.blocking]
+
+
+def _gx_context(project_root: Path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import great_expectations as gx
+    project_root.mkdir(parents=True, exist_ok=True)
+    return gx, gx.get_context(mode="file", project_root_dir=str(project_root))
+
+
+def _gx_expectation(gx, spec: ExpectationSpec):
+    if spec.expect == "unexpected_rows":
+        return gx.expectations.UnexpectedRowsExpectation(description=spec.description, **spec.kwargs)
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    implementation = get_expectation_impl(f"expect_{spec.expect}")
+    return implementation(**spec.kwargs)
+
+
+def _sqlalchemy_url_for_gx(url: str) -> str:
+    """GX's PostgreSQL datasource speaks psycopg2 (installed with dbt-postgres)."""
+    return make_url(url).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+
+
+def run_suite(suite: Suite, warehouse_url: str, run_id: str) -> SuiteResult:
+    """Validate one table and append one ops.dq_results row per expectation."""
+    gx, context = _gx_context(get_settings().home / "gx")
+    datasource_name = "warehouse"
+    connection = _sqlalchemy_url_for_gx(warehouse_url)
+    try:
+        datasource = context.data_sources.get(datasource_name)
+        if datasource.connection_string != connection:
+            datasource = context.data_sources.update_postgres(name=datasource_name, connection_string=connection)
+    except (KeyError, ValueError):
+        datasource = context.data_sources.add_postgres(name=datasource_name, connection_string=connection)
+    asset_name = f"{suite.schema}.{suite.table}"
+    try:
+        asset = datasource.get_asset(asset_name)
+    except LookupError:
+        asset = datasource.add_table_asset(name=asset_name, table_name=suite.table, schema_name=suite.schema)
+    try:
+        batch = asset.get_batch_definition("whole_table")
+    except KeyError:
+        batch = asset.add_batch_definition_whole_table("whole_table")
+
+    gx_suite = gx.ExpectationSuite(name=suite.name)
+    for spec in suite.expectations:
+        gx_suite.add_expectation(_gx_expectation(gx, spec))
+    gx_suite = context.suites.add_or_update(gx_suite)
+    pairs = zip(gx_suite.expectations, suite.expectations, strict=True)
+    spec_by_id = {expectation.id: spec for expectation, spec in pairs}
+    validation = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"checkpoint {suite.name}",
+            validation_definitions=[validation],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+        )
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = checkpoint.run()
+    (validation_result,) = run.run_results.values()
+    outcomes = [
+        ExpectationOutcome(
+            spec=spec_by_id[result.expectation_config.id],
+            success=bool(result.success),
+            observed_value=(result.result or {}).get("observed_value"),
+            unexpected_count=(result.result or {}).get("unexpected_count"),
+        )
+        for result in validation_result.results
+    ]
+    _record(suite, outcomes, warehouse_url, run_id)
+    sites = context.get_docs_sites_urls()
+    return SuiteResult(suite, outcomes, sites[0]["site_url"] if sites else None)
+
+
+def _record(suite: Suite, outcomes: list[ExpectationOutcome], warehouse_url: str, run_id: str) -> None:
+    now = datetime.now(UTC)
+    with connect(warehouse_url) as conn, conn.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO ops.dq_results (suite, expectation, target_table, success, blocking, observed_value,"
+            " unexpected_count, run_id, checked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    suite.name, o.spec.label, f"{suite.schema}.{suite.table}", o.success, o.spec.blocking,
+                    None if o.observed_value is None else json.dumps(o.observed_value, default=str),
+                    o.unexpected_count, run_id, now,
+                )
+                for o in outcomes
+            ],
+        )
