@@ -14,11 +14,26 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from reelhouse.errors import ReelhouseError
+
 WAREHOUSE_DB = "reelhouse"
 APP_DB = "app"
 STRIPE_DEMO_DB = "stripe_demo"
 ROLE_NAMES = ("loader", "transformer", "analyst")
 DEFAULT_STRIPE_DEMO_KEY = "sk_test_reelhouse_demo"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Outgoing mail (alerts and the weekly report). security: none, starttls or ssl."""
+
+    host: str = "127.0.0.1"
+    port: int = 25
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    security: str = "none"
+    sender: str = "Reelhouse <reports@reelhouse.local>"
+    timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,8 @@ class Settings:
     stripe_api_base: str
     stripe_server_port: int
     role_passwords: dict[str, str] = field(repr=False)
+    smtp: SmtpSettings = field(repr=False, default_factory=lambda: SmtpSettings())
+    alert_recipients: tuple[str, ...] = ()
 
     @property
     def embedded(self) -> bool:
@@ -77,6 +94,25 @@ def get_settings() -> Settings:
         stripe_api_base=os.environ.get("STRIPE_API_BASE", f"http://127.0.0.1:{stripe_port}"),
         stripe_server_port=stripe_port,
         role_passwords=_role_passwords(home),
+        smtp=_smtp_settings(),
+        alert_recipients=tuple(
+            address.strip() for address in os.environ.get("ALERT_RECIPIENTS", "").split(",") if address.strip()
+        ),
+    )
+
+
+def _smtp_settings() -> SmtpSettings:
+    security = os.environ.get("SMTP_SECURITY", "none").lower()
+    if security not in ("none", "starttls", "ssl"):
+        raise ReelhouseError(f"SMTP_SECURITY must be none, starttls or ssl, not {security!r}")
+    default_port = {"none": 25, "starttls": 587, "ssl": 465}[security]
+    return SmtpSettings(
+        host=os.environ.get("SMTP_HOST", "127.0.0.1"),
+        port=int(os.environ.get("SMTP_PORT", default_port)),
+        user=os.environ.get("SMTP_USER") or None,
+        password=os.environ.get("SMTP_PASSWORD") or None,
+        security=security,
+        sender=os.environ.get("REPORT_SENDER", SmtpSettings.sender),
     )
 
 

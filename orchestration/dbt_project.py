@@ -1,0 +1,68 @@
+"""The dbt project as Dagster sees it: where it is, a fresh manifest, and how its nodes become assets."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetKey
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+from reelhouse.errors import ReelhouseError
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def _newest_source_change() -> float:
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests", "snapshots"):
+        sources += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in sources if p.exists())
+
+
+def prepare_manifest() -> Path:
+    """`dbt parse` when the manifest is missing or older than any project file (no server needed)."""
+    manifest = dbt_project.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_change():
+        return manifest
+    from dbt.cli.main import dbtRunner
+
+    previous = os.getcwd()
+    try:
+        os.chdir(DBT_PROJECT_DIR)
+        result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+                                     "--profiles-dir", str(DBT_PROJECT_DIR)])
+    finally:
+        os.chdir(previous)
+    if not result.success:
+        raise ReelhouseError(f"dbt parse failed: {result.exception or 'see dbt_project/logs/dbt.log'}")
+    return manifest
+
+
+class ReelhouseDbtTranslator(DagsterDbtTranslator):
+    """One lineage from source tables to marts.
+
+    A dbt source is keyed `[schema, table]` — exactly the key of the ingestion asset that loads it
+    (e.g. raw_app/users) — and a model `[schema, model]` (staging/stg_app__users, marts/fct_...).
+    Groups follow the folders: staging, intermediate, marts_<domain>.
+    """
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            table = dbt_resource_props.get("identifier") or dbt_resource_props["name"]
+            return AssetKey([dbt_resource_props["schema"], table])
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if len(fqn) >= 3 and fqn[1] == "marts":
+            return f"marts_{fqn[2]}" if len(fqn) > 3 else "marts"
+        return fqn[1] if len(fqn) >= 3 else "dbt"
+
+
+translator = ReelhouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
