@@ -1,0 +1,1 @@
+"""Assets by stage: ingestion (groups app, stripe, costs), transform (dbt), publish (BI caches)."""

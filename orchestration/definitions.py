@@ -1,0 +1,22 @@
+"""The one Definitions of the Reelhouse code location (`dagster dev -m orchestration.definitions`)."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from orchestration.assets.transform import dbt_models
+from orchestration.checks import gx_asset_checks
+from orchestration.jobs import full_rebuild, hourly_refresh, hourly_schedule
+from orchestration.resources import build_resources
+from orchestration.sensors import alert_data_team_on_final_failure
+
+ASSETS = [dbt_models]
+
+defs = Definitions(
+    assets=ASSETS,
+    asset_checks=gx_asset_checks({key for assets in ASSETS for key in assets.keys}),
+    jobs=[hourly_refresh, full_rebuild],
+    schedules=[hourly_schedule],
+    sensors=[alert_data_team_on_final_failure],
+    resources=build_resources(),
+)

@@ -1,0 +1,51 @@
+"""The local Dagster instance: DAGSTER_HOME in the state folder, storage in the warehouse server.
+
+Runs, event logs and schedules live in a `dagster` database next to the warehouse (PostgreSQL, like
+production's orchestration/deploy/dagster.yaml), and the queued run coordinator lets only one
+hourly refresh run at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from psycopg import sql
+
+from reelhouse.config import Settings, get_settings
+from reelhouse.warehouse import admin_url, connect, libpq_dsn
+
+DAGSTER_DB = "dagster"
+PIPELINE_TAG = "reelhouse/pipeline"
+
+
+def instance_config(storage_url: str) -> dict:
+    return {
+        "storage": {"postgres": {"postgres_url": storage_url}},
+        "run_coordinator": {
+            "module": "dagster.core.run_coordinator",
+            "class": "QueuedRunCoordinator",
+            "config": {
+                "max_concurrent_runs": 4,
+                "tag_concurrency_limits": [{"key": PIPELINE_TAG, "value": "hourly_refresh", "limit": 1}],
+            },
+        },
+        "run_retries": {"enabled": True, "max_retries": 2},
+        "telemetry": {"enabled": False},
+    }
+
+
+def prepare_dagster_home(settings: Settings | None = None) -> Path:
+    """Create DAGSTER_HOME with its dagster.yaml and storage database; export DAGSTER_HOME."""
+    settings = settings or get_settings()
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    with connect(admin_url("postgres", settings), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DAGSTER_DB,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DAGSTER_DB)))
+    config_path = home / "dagster.yaml"
+    config_path.write_text(yaml.safe_dump(instance_config(libpq_dsn(admin_url(DAGSTER_DB, settings)))))
+    config_path.chmod(0o600)  # it holds the storage password
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home

@@ -1,0 +1,36 @@
+"""Jobs and their schedules. Tags carry the run-queue limit (one hourly refresh at a time) and retries."""
+
+from __future__ import annotations
+
+import os
+
+from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
+
+from orchestration.instance import PIPELINE_TAG
+from orchestration.sensors import MAX_RUN_RETRIES
+
+PIPELINE = AssetSelection.all()
+
+hourly_refresh = define_asset_job(
+    name="hourly_refresh",
+    selection=PIPELINE,
+    description="Ingest deltas -> dbt build (incremental) -> data-quality checks -> publish (BI caches).",
+    tags={PIPELINE_TAG: "hourly_refresh", "dagster/max_retries": str(MAX_RUN_RETRIES),
+          "dagster/retry_strategy": "FROM_FAILURE"},
+)
+
+full_rebuild = define_asset_job(
+    name="full_rebuild",
+    selection=PIPELINE,
+    description="Everything from scratch: full resync of every source and dbt --full-refresh.",
+    tags={PIPELINE_TAG: "hourly_refresh", "dagster/max_retries": str(MAX_RUN_RETRIES)},
+    config={"ops": {"dbt_models": {"config": {"full_refresh": True}}}},
+)
+
+hourly_schedule = ScheduleDefinition(
+    name="hourly_refresh_schedule",
+    job=hourly_refresh,
+    cron_schedule=os.environ.get("HOURLY_REFRESH_CRON", "0 * * * *"),
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
+)

@@ -1,0 +1,71 @@
+"""`reelhouse run ...` and `reelhouse dev`: the Dagster pipeline from the command line and in the UI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reelhouse.errors import ReelhouseError
+from reelhouse.warehouse.bootstrap import initialise_warehouse
+
+run_app = typer.Typer(no_args_is_help=True)
+out = Console()
+
+JOBS = {"hourly": "hourly_refresh", "full": "full_rebuild", "weekly": "weekly_report"}
+
+
+def run_job(name: str) -> bool:
+    """Execute one job in this process on the local instance (the UI shows the run too)."""
+    from orchestration.instance import prepare_dagster_home
+
+    initialise_warehouse()
+    prepare_dagster_home()
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def(JOBS[name])
+    out.print(f"running [bold]{job.name}[/] ({len(job.asset_layer.executable_asset_keys)} assets) ...")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False, tags=job.tags)
+    table = Table("step", "status", title=f"{job.name} run {result.run_id[:8]}")
+    for event in result.all_events:
+        if event.is_step_success or event.is_step_failure or event.is_step_skipped:
+            status = "ok" if event.is_step_success else ("FAILED" if event.is_step_failure else "skipped")
+            table.add_row(event.step_key or "", status)
+    out.print(table)
+    return result.success
+
+
+@run_app.command()
+def hourly() -> None:
+    """Run the hourly refresh once: ingest deltas, dbt build, checks, publish."""
+    if not run_job("hourly"):
+        raise ReelhouseError("hourly_refresh failed: see the failed steps above (details in `reelhouse dev`)")
+
+
+@run_app.command()
+def full() -> None:
+    """Rebuild everything from scratch: full ingestion resync and dbt --full-refresh."""
+    if not run_job("full"):
+        raise ReelhouseError("full_rebuild failed: see the failed steps above")
+
+
+def dev(port: int = typer.Option(3000, help="port of the Dagster UI")) -> None:
+    """Start the Dagster UI and daemon (schedules and sensors running) on the embedded warehouse."""
+    from orchestration.instance import prepare_dagster_home
+
+    initialise_warehouse()
+    home = prepare_dagster_home()
+    out.print(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={home}); Ctrl-C stops it")
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1",
+               "-p", str(port)]
+    try:
+        subprocess.run(command, env={**os.environ, "DAGSTER_HOME": str(home)}, check=False)
+    except KeyboardInterrupt:
+        pass
