@@ -44,3 +44,40 @@ def warehouse(reelhouse_home: Path) -> Iterator:
     initialise_warehouse(settings)
     yield settings
     server.stop()
+
+
+DEMO_AS_OF = "2026-11-16T12:00:00+00:00"  # a fixed clock: the same world on every run
+
+
+@pytest.fixture(scope="session")
+def fresh_database(warehouse):
+    """Factory: an empty database on the test server, recreated on each call; returns its URL."""
+    from psycopg import sql
+
+    from reelhouse.warehouse import admin_url, connect
+
+    def make(name: str) -> str:
+        with connect(admin_url("postgres"), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return admin_url(name)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def demo_world(warehouse):
+    """A small generated world in the `app` database and its Stripe account in `stripe_demo`.
+
+    Tests must not change it; a test that advances a world makes its own with `fresh_database`.
+    """
+    from datetime import datetime
+
+    from demo.app_world import generate_app_world
+    from demo.stripe_world import sync_stripe_world
+    from reelhouse.warehouse import app_db_url, stripe_demo_db_url
+
+    as_of = datetime.fromisoformat(DEMO_AS_OF)
+    generate_app_world(app_db_url(), users=500, days=45, seed=7, as_of=as_of)
+    sync_stripe_world(app_db_url(), stripe_demo_db_url())
+    return {"app_url": app_db_url(), "stripe_url": stripe_demo_db_url(), "as_of": as_of}

@@ -180,6 +180,8 @@ class Simulation:
             "key_valid": False, "last_asset": 0, "creator_idx": -1, "deleted": deleted,
         })
         self.sink.add("user_credits", (self.w.next_id("user_credits"), user_id, 0, 0, None, ts(at), ts(at)))
+        if backfill:  # their past billing months are history we do not replay: start at the next one
+            self.w.arrays["next_alloc"][index] = at + (-(-(self.w.clock - at) // MONTH)) * MONTH
         if deleted and churn < 2**62:
             self._defer(USER_DELETED, user_id, churn + 30 * DAY, index)
         if is_creator:
@@ -211,7 +213,7 @@ class Simulation:
 
     def _hour(self, start: int, end: int) -> None:
         rng = self.rng
-        self._apply_pending(end)
+        self._apply_pending(start, end)
         if start >= self.w.next_release:
             self._publish_release(start + int(rng.integers(0, HOUR)), rng)
             self.w.next_release = start + int(rng.integers(7, 22)) * DAY
@@ -223,7 +225,7 @@ class Simulation:
             student_rate = 0.6 * self.w.user_rate_per_hour * hour_weight
             for _ in range(int(rng.poisson(student_rate))):
                 self._enrol_student(start + int(rng.integers(0, HOUR)), rng)
-        self._renewals(end)
+        self._renewals(start, end)
         self._user_sessions(start, end, hour_weight)
         self._student_sessions(start, end, hour_weight)
         if self.w.changelog:
@@ -243,19 +245,23 @@ class Simulation:
     def _session(self, index: int, at: int, world_end: int) -> None:
         w, rng = self.w, self.rng
         user_id = int(w.a("user_id")[index])
-        plan = PLANS[int(w.a("plan")[index])]
-        w.arrays["last_active"][index] = at
+        at = self._after_last_action(index, at)
         self._update("users", user_id, {"last_login_at": ts(at), "updated_at": ts(at)})
         t = at
         for _ in range(1 + int(rng.poisson(w.a("prompts_rate")[index]))):
             t += int(rng.integers(20, 240))
             self._prompt(user_id, t, None)
         for _ in range(int(rng.poisson(w.a("videos_rate")[index]))):
-            t += int(rng.integers(60, 900))
-            self._video(index, user_id, plan, t, world_end)
+            t = self._video(index, user_id, PLANS[int(w.a("plan")[index])], t + int(rng.integers(60, 900)),
+                            world_end)
         if rng.random() < 0.12:
-            self._upload(index, user_id, t + 30)
+            t += 30
+            self._upload(index, user_id, t)
+        w.arrays["last_active"][index] = t
 
+    def _after_last_action(self, index: int, at: int) -> int:
+        """A user does one thing at a time: a visit that ran past the hour pushes the next one back."""
+        return max(at, int(self.w.a("last_active")[index]) + 1)
     def _prompt(self, user_id: int, at: int, video_id: int | None) -> None:
         rng = self.rng
         tokens = int(rng.integers(20, 400))
@@ -280,6 +286,7 @@ class Simulation:
     def _credit(self, index: int, user_id: int, kind: str, amount: int, at: int, **extra) -> int:
         balance = int(self.w.a("balance")[index]) + amount
         self.w.arrays["balance"][index] = balance
+        self.w.arrays["last_active"][index] = max(int(self.w.a("last_active")[index]), at)
         if amount > 0 and kind != "refund":
             self.w.arrays["lifetime"][index] += amount
         txn_id = self.w.next_id("credit_transactions")
@@ -293,7 +300,8 @@ class Simulation:
             "expires_at": ts(at + 90 * DAY), "updated_at": ts(at)})
         return txn_id
 
-    def _video(self, index: int, user_id: int, plan: str, at: int, world_end: int) -> None:
+    def _video(self, index: int, user_id: int, plan: str, at: int, world_end: int) -> int:
+        """One video attempt; returns when the user is done with it (a paywall visit takes time)."""
         w, rng = self.w, self.rng
         provider = c.PROVIDERS[int(rng.choice(4, p=c.PROVIDER_WEIGHTS))]
         low, high = c.PROVIDER_CREDITS[provider]
@@ -312,8 +320,8 @@ class Simulation:
             self.sink.add("videos", (video_id, user_id, creator_id, template_id, title, content, "draft", None, 0,
                                      None, None, ts(at), ts(at), None, None))
             if int(w.a("balance")[index]) < credits:
-                self._paywall(index, user_id, plan, at + 20)
-            return
+                return self._paywall(index, user_id, plan, at + 20)
+            return at
         done_at = at + int(rng.lognormal(5.6, 0.6))
         failed = rng.random() < 0.07
         duration = int(rng.integers(15, 300 if content == "course_lesson" else 90))
@@ -348,7 +356,7 @@ class Simulation:
         if rng.random() < 0.03:
             self._defer(VIDEO_DELETED, video_id, at + int(rng.integers(1, 40)) * DAY, user_id)
         if failed:
-            return
+            return at + 60
         if creator_id is not None:
             self.w.append({"lesson_creator_idx": creator_idx, "lesson_video_id": video_id,
                            "lesson_duration": duration})
@@ -361,6 +369,7 @@ class Simulation:
         self._ready_page(index, user_id, plan, video_id, done_at)
         if rng.random() < 0.55:
             self._export(user_id, video_id, done_at + int(rng.integers(30, 3600)), world_end)
+        return at + 60
 
     def _ready_page(self, index: int, user_id: int, plan: str, video_id: int, at: int) -> None:
         rng = self.rng
@@ -405,7 +414,8 @@ class Simulation:
                                          ts(at), None))
         self.w.arrays["last_asset"][index] = memory_id
 
-    def _paywall(self, index: int, user_id: int, plan: str, at: int) -> None:
+    def _paywall(self, index: int, user_id: int, plan: str, at: int) -> int:
+        """A walk down the paywall funnel; returns when the user leaves it."""
         rng = self.rng
         session = f"pw_{user_id}_{at}"
         package = list(c.CREDIT_PACKS)[int(rng.choice(4, p=c.PACK_WEIGHTS))]
@@ -421,33 +431,37 @@ class Simulation:
                                              None if step == "viewed" else package, plan, ts(t), ts(t)))
             t += int(rng.integers(5, 600))
         if steps < 4:
-            return
+            return t
         if plan == "free" and rng.random() < 0.45:
             new_plan = "business" if rng.random() < 0.25 else "pro"
             self._change_plan(index, user_id, new_plan, t)
-            self.w.arrays["next_alloc"][index] = t
-            self._renew(index, user_id, t)
-            return
+            self._renew(index, user_id, t, may_change=False)
+            return t + 2
         cents, credits = c.CREDIT_PACKS[package]
         txn = self._credit(index, user_id, "purchase", credits, t, pack_id=package, cents=cents)
-        if rng.random() < 0.04:
+        if rng.random() < 0.06:
             self._defer(REFUND, txn, t + int(rng.integers(1, 6)) * DAY, index)
+        return t + 1
 
     def _change_plan(self, index: int, user_id: int, plan: str, at: int) -> None:
         self.w.arrays["plan"][index] = PLAN_CODE[plan]
         self._update("users", user_id, {"plan": plan, "updated_at": ts(at)})
 
-    def _renewals(self, end: int) -> None:
+    def _renewals(self, start: int, end: int) -> None:
+        """Billing months that begin this hour. They are booked at the top of the hour, before any
+        session, so every user's ledger is in time order (balance_after is a running sum)."""
         due = np.flatnonzero((self.w.a("next_alloc") < end) & (self.w.a("signup") < end))
+        signup = self.w.a("signup")
         for index in due:
-            self._renew(int(index), int(self.w.a("user_id")[index]), int(self.w.a("next_alloc")[index]))
+            at = self._after_last_action(int(index), max(start, int(signup[index])))
+            self._renew(int(index), int(self.w.a("user_id")[index]), at)
 
-    def _renew(self, index: int, user_id: int, at: int) -> None:
+    def _renew(self, index: int, user_id: int, at: int, may_change: bool = True) -> None:
         """A billing month begins: paid plans may churn or change, then get their credits."""
         rng = self.rng
         plan = PLANS[int(self.w.a("plan")[index])]
         churned = at > int(self.w.a("churn")[index])
-        if plan in c.PAID_PLANS and int(self.w.a("creator_idx")[index]) < 0:
+        if may_change and plan in c.PAID_PLANS and int(self.w.a("creator_idx")[index]) < 0:
             roll = rng.random()
             if churned or roll < 0.05:
                 plan = "free"
@@ -544,14 +558,15 @@ class Simulation:
     def _defer(self, kind: int, ref: int, due: int, value: int) -> None:
         self.w.append({"pending_kind": kind, "pending_ref": ref, "pending_due": due, "pending_value": value})
 
-    def _apply_pending(self, end: int) -> None:
+    def _apply_pending(self, start: int, end: int) -> None:
+        """Changes falling due this hour, booked at the top of the hour (like renewals)."""
         due_at = self.w.a("pending_due")
         due = np.flatnonzero(due_at < end)
         if not len(due):
             return
         for position in due:
             kind = int(self.w.a("pending_kind")[position])
-            ref, at, value = (int(self.w.a("pending_ref")[position]), int(due_at[position]),
+            ref, at, value = (int(self.w.a("pending_ref")[position]), max(start, int(due_at[position])),
                               int(self.w.a("pending_value")[position]))
             if kind in (VIDEO_DONE, VIDEO_FAILED):
                 done = kind == VIDEO_DONE
@@ -570,9 +585,9 @@ class Simulation:
             elif kind == REFUND:
                 balance = int(self.w.a("balance")[value])
                 user_id = int(self.w.a("user_id")[value])
-                amount = min(balance, 100)
-                if amount > 0:
-                    self._credit(value, user_id, "refund", -amount, at, reference=ref)
+                # The money goes back in full; the credits come back out as far as any are left.
+                self._credit(value, user_id, "refund", -min(balance, 100), self._after_last_action(value, at),
+                             reference=ref)
         keep = np.ones(len(due_at), dtype=bool)
         keep[due] = False
         for name in PENDING_ARRAYS:

@@ -54,7 +54,7 @@ def _postgres_bin_path() -> Path:
     return POSTGRES_BIN_PATH
 
 
-def _port_in_use(port: int) -> bool:
+def port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -147,7 +147,7 @@ class EmbeddedWarehouse:
         current = self.status()
         if current.running:
             return current
-        if _port_in_use(self.port):
+        if port_in_use(self.port):
             raise ReelhouseError(
                 f"port {self.port} is already in use by another program; "
                 "set REELHOUSE_PG_PORT to a free port (or WAREHOUSE_URL to use an external PostgreSQL)"
