@@ -1,0 +1,128 @@
+"""The local Stripe-compatible server, exercised through the official `stripe` SDK as production code would."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import stripe
+
+from demo.stripe_world import sync_stripe_world
+from demo.stripe_world.testing import running_stripe_server
+from reelhouse.warehouse import connect
+
+
+@pytest.fixture(scope="module")
+def server(demo_world):
+    with running_stripe_server(demo_world["stripe_url"]) as running:
+        yield running
+
+
+@pytest.fixture()
+def client(server):
+    server.faults.rate_limited = server.faults.server_errors = 0
+    server.faults.delay_seconds = 0
+    return stripe.StripeClient(server.api_key, base_addresses={"api": server.base_url}, max_network_retries=3)
+
+
+def count(store_url: str, object_type: str) -> int:
+    with connect(store_url) as conn:
+        return conn.execute("SELECT count(*) FROM stripe.objects WHERE object_type = %s", (object_type,)).fetchone()[0]
+
+
+def test_auto_pagination_returns_every_object_once_newest_first(client, demo_world):
+    total = count(demo_world["stripe_url"], "charge")
+    assert total > 150, "the test world must need more than one page of 100"
+    charges = list(client.v1.charges.list(params={"limit": 100}).auto_paging_iter())
+    ids = [charge.id for charge in charges]
+    assert len(ids) == total == len(set(ids))
+    keys = [(charge.created, charge.id) for charge in charges]
+    assert keys == sorted(keys, reverse=True)
+
+
+def test_limit_above_100_is_stripes_invalid_request_error(client):
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.customers.list(params={"limit": 101})
+    assert caught.value.http_status == 400 and caught.value.param == "limit"
+
+
+def test_created_filters_partition_the_list(client):
+    everything = list(client.v1.events.list(params={"limit": 100}).auto_paging_iter())
+    middle = sorted(e.created for e in everything)[len(everything) // 2]
+    before = list(client.v1.events.list(params={"limit": 100, "created": {"lt": middle}}).auto_paging_iter())
+    after = list(client.v1.events.list(params={"limit": 100, "created": {"gte": middle}}).auto_paging_iter())
+    assert before and after
+    assert len(before) + len(after) == len(everything)
+    assert all(e.created < middle for e in before) and all(e.created >= middle for e in after)
+
+
+def test_starting_after_and_ending_before_are_consistent_cursors(client):
+    first = client.v1.customers.list(params={"limit": 5})
+    second = client.v1.customers.list(params={"limit": 5, "starting_after": first.data[-1].id})
+    back = client.v1.customers.list(params={"limit": 5, "ending_before": second.data[0].id})
+    assert first.has_more
+    assert not {c.id for c in first.data} & {c.id for c in second.data}
+    assert [c.id for c in back.data] == [c.id for c in first.data]
+
+
+def test_expand_replaces_ids_with_objects(client):
+    params = {"limit": 1, "status": "all", "expand": ["data.customer"]}
+    subscription = client.v1.subscriptions.list(params=params).data[0]
+    assert subscription.customer.object == "customer" and subscription.customer.email
+    charge = client.v1.charges.list(params={"limit": 1}).data[0]
+    expanded = client.v1.charges.retrieve(charge.id, params={"expand": ["balance_transaction"]})
+    assert expanded.balance_transaction.object == "balance_transaction"
+    assert expanded.balance_transaction.amount == charge.amount
+
+
+def test_subscription_status_filter_defaults_to_not_canceled(client):
+    default = list(client.v1.subscriptions.list(params={"limit": 100}).auto_paging_iter())
+    every = list(client.v1.subscriptions.list(params={"limit": 100, "status": "all"}).auto_paging_iter())
+    canceled = [s for s in every if s.status == "canceled"]
+    assert canceled and len(default) == len(every) - len(canceled)
+    assert all(s.status != "canceled" for s in default)
+
+
+def test_bad_key_is_401_and_the_key_is_masked(server):
+    wrong = "sk_test_thisisnotthekey9876"
+    with pytest.raises(stripe.AuthenticationError) as caught:
+        stripe.StripeClient(wrong, base_addresses={"api": server.base_url}).v1.customers.list()
+    assert caught.value.http_status == 401
+    assert wrong not in str(caught.value) and "9876" in str(caught.value)
+
+
+def test_unknown_id_is_resource_missing(client):
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.invoices.retrieve("in_doesnotexist")
+    assert caught.value.http_status == 404 and caught.value.code == "resource_missing"
+
+
+def test_server_errors_are_retried_by_the_sdk(client, server):
+    server.faults.server_errors = 2
+    seen = server.faults.requests_seen
+    assert client.v1.products.list(params={"limit": 3}).data
+    assert server.faults.requests_seen - seen == 3
+
+
+def test_rate_limit_answers_429_with_retry_after(client, server):
+    server.faults.rate_limited, server.faults.retry_after = 1, 2.5
+    response = httpx.get(f"{server.base_url}/v1/customers", headers={"Authorization": f"Bearer {server.api_key}"})
+    assert response.status_code == 429 and response.headers["Retry-After"] == "2.5"
+    assert response.json()["error"]["code"] == "rate_limit"
+    server.faults.rate_limited = 1
+    with pytest.raises(stripe.RateLimitError):  # the SDK does not retry 429 by itself: ingestion must
+        stripe.StripeClient(server.api_key, base_addresses={"api": server.base_url}).v1.customers.list()
+
+
+def test_sync_is_idempotent_and_matches_the_app_ledger(demo_world, client):
+    again = sync_stripe_world(demo_world["app_url"], demo_world["stripe_url"])
+    assert "(0 new or changed), 0 new events" in again
+    with connect(demo_world["app_url"]) as app:
+        purchase_cents = app.execute(
+            "SELECT sum(amount_usd_cents) FROM credit_transactions WHERE type = 'purchase'").fetchone()[0]
+        paying_users = app.execute(
+            "SELECT count(DISTINCT user_id) FROM credit_transactions WHERE amount_usd_cents > 0").fetchone()[0]
+    charges = list(client.v1.charges.list(params={"limit": 100}).auto_paging_iter())
+    pack_cents = sum(c.amount for c in charges if "pack_id" in c.metadata and c.status == "succeeded")
+    customers = list(client.v1.customers.list(params={"limit": 100}).auto_paging_iter())
+    assert pack_cents == purchase_cents
+    assert len(customers) == paying_users == len({c.metadata["user_id"] for c in customers})
