@@ -6,7 +6,14 @@ materialize anything downstream in that run; failed warnings are WARN and block 
 
 from __future__ import annotations
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
 
 from expectations.runner import run_suite
 from expectations.suite import Suite, load_suites

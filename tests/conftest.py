@@ -78,6 +78,22 @@ def demo_world(warehouse):
     from reelhouse.warehouse import app_db_url, stripe_demo_db_url
 
     as_of = datetime.fromisoformat(DEMO_AS_OF)
-    generate_app_world(app_db_url(), users=500, days=45, seed=7, as_of=as_of)
-    sync_stripe_world(app_db_url(), stripe_demo_db_url())
+    generate_app_world(app_db_url(), users=400, days=75, seed=7, as_of=as_of)
+    sync_stripe_world(app_db_url(), stripe_demo_db_url(), reset=True)
     return {"app_url": app_db_url(), "stripe_url": stripe_demo_db_url(), "as_of": as_of}
+
+
+@pytest.fixture(scope="session")
+def scratch_warehouse(fresh_database):
+    """Factory: a separate warehouse database (schemas, grants) for tests that change raw data."""
+    from reelhouse.config import as_role, get_settings
+    from reelhouse.warehouse.bootstrap import prepare_database
+
+    def make(name: str) -> dict[str, str]:
+        owner = fresh_database(name)
+        prepare_database(owner)
+        passwords = get_settings().role_passwords
+        return {"owner": owner, **{role: as_role(owner, role, passwords[role]) for role in ("loader", "transformer",
+                                                                                             "analyst")}}
+
+    return make

@@ -41,6 +41,7 @@ def test_analyst_reads_marts_but_not_raw_and_writes_nothing(warehouse):
             "CREATE TABLE marts.mine (x int)",
             "CREATE TABLE public.mine (x int)",
             "CREATE SCHEMA mine",
+            "CREATE TEMP TABLE mine (x int)",
         ):
             with pytest.raises(psycopg.Error):
                 analyst.execute(statement)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from psycopg import sql
 
-from demo.app_world.sink import LOAD_ORDER, RowSink
+from demo.app_world.sink import LOAD_ORDER, RowSink, ts
 from demo.app_world.world import DAY, HOUR, Simulation, World, new_world
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import connect
@@ -91,10 +91,12 @@ def _finish(conn, simulation: Simulation, sink: RowSink) -> None:
     """Flush inserts, apply the coalesced updates, refresh counters, save the state: one transaction."""
     sink.flush()
     world = simulation.w
+    # Counters the app keeps on rows; a change bumps updated_at like any other write.
+    now = ts(world.clock)
     for template_id, count in world.template_usage.items():
-        simulation.updates.setdefault(("templates", template_id), {})["usage_count"] = count
-    for entry_id, _published, views in world.changelog:
-        simulation.updates.setdefault(("changelog_entries", entry_id), {})["view_count"] = views
+        simulation.updates.setdefault(("templates", template_id), {}).update(usage_count=count, updated_at=now)
+    for entry_id, _published, views in world.changelog[-3:]:
+        simulation.updates.setdefault(("changelog_entries", entry_id), {}).update(view_count=views, updated_at=now)
     _apply_updates(conn, simulation.updates)
     blob, meta = world.dumps()
     conn.execute(

@@ -113,6 +113,7 @@ class Simulation:
         # applies them after the inserts, so each changed row is updated once per run.
         self.updates: dict[tuple[str, int], dict] = {}
         self.rng = np.random.default_rng(0)
+        self.until = world.clock
 
     def _update(self, table: str, row_id: int, values: dict) -> None:
         self.updates.setdefault((table, row_id), {}).update(values)
@@ -131,7 +132,7 @@ class Simulation:
             self.sink.add("templates", (
                 template_id, f"{category.title()} #{index + 1}", category, content,
                 f"https://cdn.vidspark.example/templates/{template_id}.jpg", 0, ts(created),
-                ts(deleted or created), None))
+                ts(created), None))
             if deleted is not None:
                 self._defer(TEMPLATE_DELETED, template_id, deleted, 0)
         release = start - 90 * DAY
@@ -174,9 +175,12 @@ class Simulation:
                                 f"{first} {last}", plan, role, country, source, None, ts(at), ts(at), None))
         index = len(self.w.a("user_id"))
         self.w.append({
-            "user_id": user_id, "signup": at, "churn": churn, "plan": PLAN_CODE[plan], "balance": 0,
-            "lifetime": 0, "next_alloc": at, "p_active": min(0.3, 0.008 * engagement),
-            "videos_rate": 0.5 * engagement, "prompts_rate": 0.8 + 0.5 * engagement, "last_active": 0, "key_id": 0,
+            "user_id": user_id, "signup": at, "churn": 2**62 if is_creator else churn, "plan": PLAN_CODE[plan],
+            "balance": 0, "lifetime": 0, "next_alloc": at,
+            # Creators build courses: they come back more often and make more videos.
+            "p_active": min(0.3, 0.008 * engagement * (4 if is_creator else 1)),
+            "videos_rate": 0.5 * engagement * (2 if is_creator else 1), "prompts_rate": 0.8 + 0.5 * engagement,
+            "last_active": 0, "key_id": 0,
             "key_valid": False, "last_asset": 0, "creator_idx": -1, "deleted": deleted,
         })
         self.sink.add("user_credits", (self.w.next_id("user_credits"), user_id, 0, 0, None, ts(at), ts(at)))
@@ -203,6 +207,7 @@ class Simulation:
 
     # --- the hourly step ---------------------------------------------------------------------------
     def run(self, until: int, progress=None, task=None) -> None:
+        self.until = until  # the clock this run stops at: no row is stamped later than it
         while self.w.clock < until:
             hour_start = self.w.clock
             self.rng = np.random.default_rng([self.w.seed, hour_start // HOUR])
@@ -240,7 +245,7 @@ class Simulation:
         draw = rng.random(len(signup))
         active = np.flatnonzero((signup < start) & (churn > start) & (draw < p_active * hour_weight))
         for index in active:
-            self._session(int(index), start + int(rng.integers(0, HOUR)), end)
+            self._session(int(index), start + int(rng.integers(0, HOUR)), self.until)
 
     def _session(self, index: int, at: int, world_end: int) -> None:
         w, rng = self.w, self.rng
@@ -248,13 +253,18 @@ class Simulation:
         at = self._after_last_action(index, at)
         self._update("users", user_id, {"last_login_at": ts(at), "updated_at": ts(at)})
         t = at
+        # Nothing happens after the world's clock: a visit that would run past it stops early.
         for _ in range(1 + int(rng.poisson(w.a("prompts_rate")[index]))):
             t += int(rng.integers(20, 240))
+            if t >= world_end - 300:
+                break
             self._prompt(user_id, t, None)
         for _ in range(int(rng.poisson(w.a("videos_rate")[index]))):
+            if t >= world_end - 1800:
+                break
             t = self._video(index, user_id, PLANS[int(w.a("plan")[index])], t + int(rng.integers(60, 900)),
                             world_end)
-        if rng.random() < 0.12:
+        if rng.random() < 0.12 and t + 30 < world_end:
             t += 30
             self._upload(index, user_id, t)
         w.arrays["last_active"][index] = t
@@ -360,15 +370,16 @@ class Simulation:
         if creator_id is not None:
             self.w.append({"lesson_creator_idx": creator_idx, "lesson_video_id": video_id,
                            "lesson_duration": duration})
-            if rng.random() < 0.3:
+            if rng.random() < 0.5:
                 quiz_id = w.next_id("quizzes")
                 self.w.append({"quiz_id": quiz_id, "quiz_creator_idx": creator_idx,
                                "quiz_difficulty": float(rng.beta(2, 3))})
                 self.sink.add("quizzes", (quiz_id, creator_id, video_id, f"Quiz: {title}", 70, ts(done_at),
                                           ts(done_at), None))
         self._ready_page(index, user_id, plan, video_id, done_at)
-        if rng.random() < 0.55:
-            self._export(user_id, video_id, done_at + int(rng.integers(30, 3600)), world_end)
+        export_at = done_at + int(rng.integers(30, 3600))
+        if rng.random() < 0.55 and export_at + 600 < world_end:
+            self._export(user_id, video_id, export_at, world_end)
         return at + 60
 
     def _ready_page(self, index: int, user_id: int, plan: str, video_id: int, at: int) -> None:
@@ -429,7 +440,7 @@ class Simulation:
         for step in c.PAYWALL_STEPS[:steps]:
             self.sink.add("paywall_events", (self.w.next_id("paywall_events"), user_id, session, step,
                                              None if step == "viewed" else package, plan, ts(t), ts(t)))
-            t += int(rng.integers(5, 600))
+            t += int(rng.integers(5, 180))
         if steps < 4:
             return t
         if plan == "free" and rng.random() < 0.45:

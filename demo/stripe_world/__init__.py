@@ -9,11 +9,12 @@ from reelhouse.warehouse import connect
 __all__ = ["serve_stripe", "sync_stripe_world"]
 
 
-def sync_stripe_world(app_url: str, store_url: str, *, progress=None) -> str:
+def sync_stripe_world(app_url: str, store_url: str, *, reset: bool = False, progress=None) -> str:
     """Re-derive the account from the app's billing facts and store what is new or changed.
 
     Deterministic and idempotent: the same app data always gives the same objects and events, so a
-    second sync after `demo advance` only writes what the new hours added.
+    second sync after `demo advance` only writes what the new hours added. `reset` empties the account
+    first (after `demo generate` made a new world).
     """
     task = progress.add_task("deriving the Stripe account", total=3) if progress else None
     with connect(app_url) as app:
@@ -39,6 +40,8 @@ def sync_stripe_world(app_url: str, store_url: str, *, progress=None) -> str:
         progress.advance(task)
     with connect(store_url) as store:
         ensure_schema(store)
+        if reset:
+            store.execute("TRUNCATE stripe.objects, stripe.events")
         written, added = save(store, objects, events)
         store.commit()
     if progress:

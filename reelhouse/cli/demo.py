@@ -58,7 +58,8 @@ def generate(
     initialise_warehouse(settings)
     with _progress() as progress:
         summary = generate_app_world(app_db_url(settings), users=users, days=days, seed=seed, progress=progress)
-        stripe_summary = sync_stripe_world(app_db_url(settings), stripe_demo_db_url(settings), progress=progress)
+        stripe_summary = sync_stripe_world(app_db_url(settings), stripe_demo_db_url(settings), reset=True,
+                                           progress=progress)
     out.print(f"[green]✓[/] app database: {summary}")
     out.print(f"[green]✓[/] Stripe account: {stripe_summary}")
 

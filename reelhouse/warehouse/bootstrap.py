@@ -56,6 +56,8 @@ def _grant_statements(database: str) -> list[sql.Composable]:
         sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(ident(database)),
         sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
         sql.SQL("GRANT CONNECT ON DATABASE {} TO loader, transformer, analyst").format(ident(database)),
+        # Staging tables for merges (loader) and dbt's incremental builds (transformer); never the analyst.
+        sql.SQL("GRANT TEMPORARY ON DATABASE {} TO loader, transformer").format(ident(database)),
         sql.SQL("ALTER ROLE analyst SET default_transaction_read_only = on"),
         sql.SQL("ALTER ROLE analyst SET statement_timeout = '120s'"),
     ]
@@ -100,8 +102,14 @@ def initialise_warehouse(settings: Settings | None = None) -> list[str]:
     with connect(admin_url(settings=settings), autocommit=True) as conn:
         for role in ROLE_NAMES:
             _ensure_role(conn, role, settings.role_passwords[role])
+    prepare_database(admin_url(settings=settings))
+    return databases
+
+
+def prepare_database(owner_url: str) -> None:
+    """Schemas and grants in one warehouse database (the roles already exist: they are cluster-wide)."""
+    with connect(owner_url, autocommit=True) as conn:
         database = conn.info.dbname
         with conn.transaction():
             for statement in _grant_statements(database):
                 conn.execute(statement)
-    return databases

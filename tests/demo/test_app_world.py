@@ -31,9 +31,9 @@ def test_every_product_table_exists_and_has_rows(demo_world):
 def test_same_seed_same_world_other_seed_other_world(demo_world, fresh_database):
     as_of = demo_world["as_of"]
     again = fresh_database("app_determinism")
-    generate_app_world(again, users=500, days=45, seed=7, as_of=as_of)
+    generate_app_world(again, users=400, days=75, seed=7, as_of=as_of)
     assert table_fingerprints(again) == table_fingerprints(demo_world["app_url"])
-    generate_app_world(again, users=500, days=45, seed=8, as_of=as_of)
+    generate_app_world(again, users=400, days=75, seed=8, as_of=as_of)
     differing = {t for t, fp in table_fingerprints(again).items() if fp != table_fingerprints(demo_world["app_url"])[t]}
     assert {"users", "videos", "credit_transactions"} <= differing
 

@@ -68,7 +68,7 @@ def test_expand_replaces_ids_with_objects(client):
     params = {"limit": 1, "status": "all", "expand": ["data.customer"]}
     subscription = client.v1.subscriptions.list(params=params).data[0]
     assert subscription.customer.object == "customer" and subscription.customer.email
-    charge = client.v1.charges.list(params={"limit": 1}).data[0]
+    charge = next(c for c in client.v1.charges.list(params={"limit": 20}).data if c.status == "succeeded")
     expanded = client.v1.charges.retrieve(charge.id, params={"expand": ["balance_transaction"]})
     assert expanded.balance_transaction.object == "balance_transaction"
     assert expanded.balance_transaction.amount == charge.amount

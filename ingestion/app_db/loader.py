@@ -1,0 +1,277 @@
+"""Incremental, exactly-once load of every app table into raw_app.
+
+Per table: one source query ordered by (updated_at, primary key) streams out with COPY TO STDOUT;
+the bytes go, unparsed, into a warehouse staging table with COPY FROM STDIN in batches of
+`batch_rows` rows. Each batch is one warehouse transaction: quarantine the rows that break a
+contract, merge the rest on the primary key (newest version wins, unchanged rows are not
+rewritten), and move the cursor to the batch's last row. A load killed anywhere therefore leaves
+each batch either fully applied with its cursor or not at all; the next run re-reads from the
+cursor minus the overlap window and the merge makes re-reads no-ops.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from psycopg import sql
+
+from ingestion.app_db.contracts import rules_for
+from ingestion.app_db.schema import (
+    METADATA_COLUMNS,
+    Column,
+    SchemaDriftError,
+    create_raw_table,
+    describe_table,
+    list_tables,
+    plan_drift,
+)
+from ingestion.common.ops import (
+    TableLoadResult,
+    ensure_ops_tables,
+    new_load_id,
+    read_cursor,
+    write_audit,
+    write_cursor,
+)
+from reelhouse.config import redact
+from reelhouse.warehouse import connect
+
+log = logging.getLogger(__name__)
+
+SOURCE = "app"
+RAW_SCHEMA = "raw_app"
+CURSOR_COLUMN = "updated_at"
+
+
+@dataclass(frozen=True)
+class TableProgress:
+    table: str
+    rows: int
+    done: bool = False
+
+
+def _copy_lines(copy: psycopg.Copy, batch_rows: int) -> Iterator[tuple[bytes, bytes, int]]:
+    """Cut a COPY TO STDOUT text stream into batches of whole rows: (data, last line, row count).
+
+    Text COPY escapes newlines inside values, so a raw b"\\n" always ends a row.
+    """
+    pending = bytearray()
+    rows = 0
+    for chunk in copy:
+        rows += bytes(chunk).count(b"\n")
+        pending += chunk
+        if rows >= batch_rows:
+            cut = len(pending)
+            data = bytes(pending[:cut])
+            last = data[data.rstrip(b"\n").rfind(b"\n") + 1:].rstrip(b"\n")
+            yield data, last, rows
+            pending.clear()
+            rows = 0
+    if pending:
+        data = bytes(pending)
+        last = data[data.rstrip(b"\n").rfind(b"\n") + 1:].rstrip(b"\n")
+        yield data, last, rows
+
+
+def _decode_field(raw: bytes) -> str | None:
+    return None if raw == b"\\N" else raw.decode()
+
+
+class AppTableLoader:
+    def __init__(self, source: psycopg.Connection, warehouse: psycopg.Connection, source_schema: str,
+                 load_id: str, batch_rows: int, overlap: timedelta) -> None:
+        self.source = source
+        self.warehouse = warehouse
+        self.source_schema = source_schema
+        self.load_id = load_id
+        self.batch_rows = batch_rows
+        self.overlap = overlap
+
+    def load(self, table: str, full_refresh: bool, reconcile: bool,
+             on_progress: Callable[[TableProgress], None] | None) -> TableLoadResult:
+        result = TableLoadResult(SOURCE, table)
+        columns, primary_key = describe_table(self.source, self.source_schema, table)
+        if not primary_key:
+            raise SchemaDriftError(f"{table}: the source table has no primary key; it cannot be merged")
+        names = [c.name for c in columns]
+        self._prepare_raw(table, columns, primary_key)
+        cursor = None if full_refresh else read_cursor(self.warehouse, SOURCE, table)
+        result.cursor_before = cursor
+        self.warehouse.commit()
+        rules = rules_for(table, names, primary_key)
+        has_cursor_column = CURSOR_COLUMN in names
+        query = sql.SQL("SELECT {columns} FROM {schema}.{table}").format(
+            columns=sql.SQL(", ").join(map(sql.Identifier, names)),
+            schema=sql.Identifier(self.source_schema), table=sql.Identifier(table),
+        )
+        params: list = []
+        if cursor and has_cursor_column:
+            query += sql.SQL(" WHERE {} >= %s::timestamptz - %s::interval").format(sql.Identifier(CURSOR_COLUMN))
+            params += [cursor[CURSOR_COLUMN], self.overlap]
+        order = ([CURSOR_COLUMN] if has_cursor_column else []) + primary_key
+        query += sql.SQL(" ORDER BY {}").format(sql.SQL(", ").join(map(sql.Identifier, order)))
+        copy_out = sql.SQL("COPY ({}) TO STDOUT").format(query)
+        cursor_index = names.index(CURSOR_COLUMN) if has_cursor_column else None
+        # A row stamped in the future (clock skew) is quarantined, and must not drag the cursor past
+        # the source's present either, or every honest change until then would be skipped.
+        source_now = datetime.fromisoformat(self.source.execute("SELECT now()::text").fetchone()[0])
+        done_rows = 0
+        with self.source.cursor() as source_cursor:
+            with source_cursor.copy(copy_out, params or None) as copy_stream:
+                for data, last_line, rows in _copy_lines(copy_stream, self.batch_rows):
+                    last = last_line.split(b"\t")
+                    new_cursor = dict(cursor or {})
+                    if cursor_index is not None and (last_seen := _decode_field(last[cursor_index])):
+                        capped = min(datetime.fromisoformat(last_seen), source_now)
+                        new_cursor[CURSOR_COLUMN] = capped.isoformat(sep=" ")
+                    self._apply_batch(table, names, primary_key, rules, data, new_cursor, result)
+                    cursor = new_cursor
+                    done_rows += rows
+                    if on_progress:
+                        on_progress(TableProgress(table, done_rows))
+        if reconcile:
+            result.deleted = self._reconcile_deletes(table, primary_key)
+        result.cursor_after = cursor
+        if on_progress:
+            on_progress(TableProgress(table, done_rows, done=True))
+        return result
+
+    def _prepare_raw(self, table: str, columns: list[Column], primary_key: list[str]) -> None:
+        """Create the raw table, or add new source columns; stop on a retyped or dropped column."""
+        existing, _ = describe_table(self.warehouse, RAW_SCHEMA, table)
+        if not existing:
+            create_raw_table(self.warehouse, RAW_SCHEMA, table, columns, primary_key)
+            return
+        for statement in plan_drift(table, columns, [c for c in existing if c.name not in METADATA_COLUMNS]):
+            self.warehouse.execute(statement)
+
+    def _apply_batch(self, table: str, names: list[str], primary_key: list[str], rules, data: bytes,
+                     new_cursor: dict, result: TableLoadResult) -> None:
+        ident = sql.Identifier
+        raw = sql.SQL("{}.{}").format(ident(RAW_SCHEMA), ident(table))
+        cols = sql.SQL(", ").join(map(ident, names))
+        with self.warehouse.transaction(), self.warehouse.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS _stage")
+            stage = sql.SQL("CREATE TEMP TABLE _stage ON COMMIT DROP AS SELECT {} FROM {} LIMIT 0")
+            cur.execute(stage.format(cols, raw))
+            with cur.copy(sql.SQL("COPY _stage ({}) FROM STDIN").format(cols)) as copy_in:
+                copy_in.write(data)
+            for rule in rules:
+                cur.execute(
+                    sql.SQL(
+                        "WITH broken AS (DELETE FROM _stage s WHERE {predicate} RETURNING s.*) "
+                        "INSERT INTO ops.quarantine (load_id, source, table_name, primary_key, reason, payload) "
+                        "SELECT %s, %s, %s, {pk}, %s, to_jsonb(broken) FROM broken"
+                    ).format(
+                        predicate=rule.predicate,
+                        pk=sql.SQL(" || ','  || ").join(sql.SQL("coalesce({}::text, 'NULL')").format(ident(p))
+                                                      for p in primary_key),
+                    ),
+                    (self.load_id, SOURCE, table, rule.reason),
+                )
+                result.quarantined += cur.rowcount
+            # Rows that appear twice in one batch (an overlap re-read) keep their newest version.
+            changed = sql.SQL(" OR ").join(
+                sql.SQL("t.{c} IS DISTINCT FROM excluded.{c}").format(c=ident(n)) for n in names
+            )
+            cur.execute(
+                sql.SQL(
+                    "INSERT INTO {raw} AS t ({cols}, _loaded_at, _load_id) "
+                    "SELECT DISTINCT ON ({pk}) {cols}, now(), %s FROM _stage ORDER BY {pk} "
+                    "ON CONFLICT ({pk}) DO UPDATE SET {assign}, _loaded_at = excluded._loaded_at, "
+                    "_load_id = excluded._load_id, _deleted_in_source_at = NULL WHERE {changed} "
+                    "RETURNING (xmax = 0)"
+                ).format(
+                    raw=raw, cols=cols, pk=sql.SQL(", ").join(map(ident, primary_key)),
+                    assign=sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=ident(n)) for n in names),
+                    changed=changed,
+                ),
+                (self.load_id,),
+            )
+            flags = [row[0] for row in cur.fetchall()]
+            result.inserted += sum(flags)
+            result.updated += len(flags) - sum(flags)
+            write_cursor(self.warehouse, SOURCE, table, new_cursor)
+
+    def _reconcile_deletes(self, table: str, primary_key: list[str]) -> int:
+        """Mark raw rows whose key is gone from the source (a hard delete), and unmark returners."""
+        ident = sql.Identifier
+        keys = sql.SQL(", ").join(map(ident, primary_key))
+        raw = sql.SQL("{}.{}").format(ident(RAW_SCHEMA), ident(table))
+        with self.warehouse.transaction(), self.warehouse.cursor() as cur:
+            cur.execute(sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} AS SELECT {} FROM {} LIMIT 0").format(
+                ident(f"_keys_{table}"), keys, raw))
+            cur.execute(sql.SQL("TRUNCATE {}").format(ident(f"_keys_{table}")))
+            with self.source.cursor() as source_cursor, cur.copy(
+                sql.SQL("COPY {} FROM STDIN").format(ident(f"_keys_{table}"))
+            ) as copy_in, source_cursor.copy(
+                sql.SQL("COPY (SELECT {} FROM {}.{}) TO STDOUT").format(keys, ident(self.source_schema), ident(table))
+            ) as copy_out:
+                for chunk in copy_out:
+                    copy_in.write(chunk)
+            match = sql.SQL(" AND ").join(sql.SQL("k.{c} = t.{c}").format(c=ident(p)) for p in primary_key)
+            cur.execute(sql.SQL(
+                "UPDATE {raw} t SET _deleted_in_source_at = now() WHERE _deleted_in_source_at IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM {keys} k WHERE {match})"
+            ).format(raw=raw, keys=ident(f"_keys_{table}"), match=match))
+            deleted = cur.rowcount
+            cur.execute(sql.SQL(
+                "UPDATE {raw} t SET _deleted_in_source_at = NULL WHERE _deleted_in_source_at IS NOT NULL "
+                "AND EXISTS (SELECT 1 FROM {keys} k WHERE {match})"
+            ).format(raw=raw, keys=ident(f"_keys_{table}"), match=match))
+        return deleted
+
+
+def load_app_tables(
+    source_url: str,
+    warehouse_url: str,
+    *,
+    source_schema: str = "public",
+    tables: list[str] | None = None,
+    full_refresh: bool = False,
+    reconcile: bool = False,
+    overlap: timedelta = timedelta(minutes=10),
+    batch_rows: int = 50_000,
+    on_progress: Callable[[TableProgress], None] | None = None,
+) -> list[TableLoadResult]:
+    """Load every (or the named) app table; a failing table is reported, the others still load."""
+    load_id = new_load_id()
+    results = []
+    with connect(source_url) as source, connect(warehouse_url) as warehouse:
+        source.execute("SET TIME ZONE 'UTC'")
+        source.execute("SET default_transaction_read_only = on")
+        warehouse.execute("SET TIME ZONE 'UTC'")
+        ensure_ops_tables(warehouse)
+        warehouse.commit()
+        available = list_tables(source, source_schema)
+        unknown = sorted(set(tables or []) - set(available))
+        loader = AppTableLoader(source, warehouse, source_schema, load_id, batch_rows, overlap)
+        for table in tables or available:
+            if table in unknown:
+                result = TableLoadResult(SOURCE, table, status="failed",
+                                         error=f"{table}: no such table in the source schema {source_schema}")
+            else:
+                try:
+                    result = loader.load(table, full_refresh, reconcile, on_progress)
+                    source.commit()
+                except (SchemaDriftError, psycopg.Error) as exc:
+                    warehouse.rollback()
+                    source.rollback()
+                    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    result = TableLoadResult(SOURCE, table, status="failed", error=redact_urls(message))
+                    log.warning("app table %s failed: %s", table, result.error)
+            result.finished_at = datetime.now(UTC)
+            write_audit(warehouse, load_id, result)
+            warehouse.commit()
+            results.append(result)
+    return results
+
+
+def redact_urls(message: str) -> str:
+    """Errors from drivers can quote connection strings; never let a password through."""
+    words = [redact(word) if "://" in word else word for word in message.split()]
+    return " ".join(words)

@@ -1,0 +1,1 @@
+"""What every loader shares: load state (cursors), the audit log and the quarantine."""

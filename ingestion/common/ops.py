@@ -1,0 +1,114 @@
+"""The ops schema: cursors, one audit row per table load, and quarantined rows with their reason."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+OPS_DDL = """
+CREATE TABLE IF NOT EXISTS ops.load_state (
+    source      text NOT NULL,
+    table_name  text NOT NULL,
+    cursor      jsonb NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (source, table_name)
+);
+CREATE TABLE IF NOT EXISTS ops.load_audit (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    load_id           uuid NOT NULL,
+    source            text NOT NULL,
+    table_name        text NOT NULL,
+    status            text NOT NULL CHECK (status IN ('ok', 'failed')),
+    rows_inserted     bigint NOT NULL DEFAULT 0,
+    rows_updated      bigint NOT NULL DEFAULT 0,
+    rows_deleted      bigint NOT NULL DEFAULT 0,
+    rows_quarantined  bigint NOT NULL DEFAULT 0,
+    cursor_before     jsonb,
+    cursor_after      jsonb,
+    started_at        timestamptz NOT NULL,
+    finished_at       timestamptz NOT NULL,
+    duration_seconds  numeric(12, 3) NOT NULL,
+    error             text
+);
+CREATE INDEX IF NOT EXISTS load_audit_table_time ON ops.load_audit (source, table_name, started_at);
+CREATE TABLE IF NOT EXISTS ops.quarantine (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    load_id         uuid NOT NULL,
+    source          text NOT NULL,
+    table_name      text NOT NULL,
+    primary_key     text,
+    reason          text NOT NULL,
+    payload         jsonb NOT NULL,
+    quarantined_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS quarantine_table ON ops.quarantine (source, table_name, quarantined_at);
+"""
+
+
+def ensure_ops_tables(conn: psycopg.Connection) -> None:
+    """Create the ops tables if missing (run as the loader, which owns the ops schema)."""
+    conn.execute(OPS_DDL)
+
+
+def new_load_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class TableLoadResult:
+    """What one table's load did; also the materialization metadata Dagster shows."""
+
+    source: str
+    table: str
+    status: str = "ok"
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+    cursor_before: dict[str, Any] | None = None
+    cursor_after: dict[str, Any] | None = None
+    error: str | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def duration_seconds(self) -> float:
+        end = self.finished_at or datetime.now(UTC)
+        return (end - self.started_at).total_seconds()
+
+
+def read_cursor(conn: psycopg.Connection, source: str, table: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT cursor FROM ops.load_state WHERE source = %s AND table_name = %s", (source, table)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def write_cursor(conn: psycopg.Connection, source: str, table: str, cursor: dict[str, Any]) -> None:
+    """Store the cursor; callers do this inside the transaction that wrote the data it covers."""
+    conn.execute(
+        "INSERT INTO ops.load_state (source, table_name, cursor, updated_at) VALUES (%s, %s, %s, now()) "
+        "ON CONFLICT (source, table_name) DO UPDATE SET cursor = excluded.cursor, updated_at = now()",
+        (source, table, json.dumps(cursor)),
+    )
+
+
+def write_audit(conn: psycopg.Connection, load_id: str, result: TableLoadResult) -> None:
+    result.finished_at = result.finished_at or datetime.now(UTC)
+    conn.execute(
+        "INSERT INTO ops.load_audit (load_id, source, table_name, status, rows_inserted, rows_updated,"
+        " rows_deleted, rows_quarantined, cursor_before, cursor_after, started_at, finished_at,"
+        " duration_seconds, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (load_id, result.source, result.table, result.status, result.inserted, result.updated, result.deleted,
+         result.quarantined, json.dumps(result.cursor_before), json.dumps(result.cursor_after), result.started_at,
+         result.finished_at, result.duration_seconds, result.error),
+    )
