@@ -24,6 +24,7 @@ CATALOG_CREATED = 1_704_067_200  # 2024-01-01: products and prices predate every
 API_VERSION = "2024-06-20"
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 PERIOD_SECONDS = {"month": 30 * DAY, "year": 365 * DAY}
+GRACE = 3 * DAY  # dunning: a subscription with no renewal payment is canceled this long after its period ends
 
 
 def stable_id(prefix: str, *parts: object) -> str:
@@ -289,8 +290,8 @@ class AccountBuilder:
     def user_history(self, user: AppUser, facts: list[BillingFact]) -> None:
         sub: dict | None = None
         for fact in facts:
-            if sub is not None and sub["status"] != "canceled" and fact.created > sub["current_period_end"] + 3 * DAY:
-                self.cancel(sub, sub["current_period_end"])   # the period ran out without a renewal
+            if sub is not None and sub["status"] != "canceled" and fact.created > sub["current_period_end"] + GRACE:
+                self.cancel(sub, sub["current_period_end"] + GRACE)   # the period ran out without a renewal
             paid_plan = fact.type == "plan_allocation" and fact.plan in PAID_PLANS and (fact.cents or 0) > 0
             if paid_plan:
                 customer = self.customer(user, fact.created)
@@ -307,8 +308,8 @@ class AccountBuilder:
                 self.purchase(self.customer(user, fact.created), fact)
             elif fact.type == "refund":
                 self.refund(fact)
-        if sub is not None and sub["status"] != "canceled" and self.now > sub["current_period_end"] + 3 * DAY:
-            self.cancel(sub, sub["current_period_end"])   # no renewal came: the user stopped paying
+        if sub is not None and sub["status"] != "canceled" and self.now > sub["current_period_end"] + GRACE:
+            self.cancel(sub, sub["current_period_end"] + GRACE)   # no renewal came: the user stopped paying
 
 
 def build_account(users: dict[int, AppUser], facts: list[BillingFact], now: int) -> tuple[list[dict], list[dict]]:
