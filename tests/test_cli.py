@@ -66,3 +66,23 @@ def test_db_url_hides_the_password_unless_asked(warehouse, role):
     assert hidden.returncode == 0 and shown.returncode == 0
     assert password not in hidden.stdout and "***" in hidden.stdout
     assert password in shown.stdout and f"{role}:" in shown.stdout
+
+
+def test_ingest_with_a_bad_stripe_key_is_one_line_and_never_prints_the_key(demo_world):
+    from demo.stripe_world.background import running_stripe_server
+
+    secret = "sk_test_wrong_key_for_cli_4321"
+    with running_stripe_server(demo_world["stripe_url"]) as server:
+        done = run_cli("ingest", "--source", "stripe",
+                       env={"STRIPE_API_KEY": secret, "STRIPE_API_BASE": server.base_url})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    assert secret not in done.stdout + done.stderr
+    error_lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(error_lines) == 1 and "rejected the API key" in error_lines[0]
+
+
+def test_ingest_loads_the_app_database_and_reports_per_table(demo_world):
+    done = run_cli("ingest", "--source", "app", "--source", "costs")
+    assert done.returncode == 0, done.stderr
+    assert "app.videos" in done.stdout and "costs.video_provider_prices" in done.stdout

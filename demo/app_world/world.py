@@ -201,7 +201,7 @@ class Simulation:
             self.w.arrays["key_id"][index] = key_id
             self.w.arrays["key_valid"][index] = valid
             provider = c.KEY_PROVIDERS[int(rng.random() < 0.3)]
-            created = at + int(rng.integers(HOUR, 5 * DAY))
+            created = min(at + int(rng.integers(60, DAY)), self.until - 1)
             self.sink.add("user_api_keys", (key_id, user_id, provider, f"{int(rng.integers(0, 9999)):04d}",
                                             "Personal", valid, ts(created), None, ts(created), ts(created), None))
 

@@ -72,6 +72,10 @@ class StripeLoadError(Exception):
     """Stripe kept failing after retries; the message is safe to show (no key)."""
 
 
+class StripeKeyRejected(StripeLoadError):
+    """The key is wrong or revoked: every further request would fail the same way."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 6
@@ -102,7 +106,7 @@ def call_with_retries(fetch: Callable[[], Any], policy: RetryPolicy, api_key: st
             log.info("Stripe %s, retrying in %.1fs (attempt %d)", type(exc).__name__, delay, attempt)
             time.sleep(delay)
         except stripe.AuthenticationError as exc:
-            raise StripeLoadError(_safe(f"Stripe rejected the API key: {exc.user_message}", api_key)) from None
+            raise StripeKeyRejected(_safe(f"Stripe rejected the API key: {exc.user_message}", api_key)) from None
         except stripe.StripeError as exc:
             raise StripeLoadError(_safe(f"Stripe error: {exc.user_message or exc}", api_key)) from None
     raise AssertionError("unreachable")
@@ -199,12 +203,13 @@ class StripeLoader:
         with self.conn.transaction():
             for events in _pages(lambda p: self.client.v1.events.list(params=p), params, self.policy, self.api_key):
                 with self.conn.cursor() as cur:
-                    cur.executemany(
-                        "INSERT INTO raw_stripe.events (id, created, type, data, _loaded_at) "
-                        "VALUES (%s, %s, %s, %s, now()) ON CONFLICT (id) DO NOTHING",
-                        [(e["id"], datetime.fromtimestamp(e["created"], UTC), e["type"], json.dumps(e))
-                         for e in events],
-                    )
+                    cur.execute("CREATE TEMP TABLE IF NOT EXISTS _event_stage (LIKE raw_stripe.events)")
+                    cur.execute("TRUNCATE _event_stage")
+                    with cur.copy("COPY _event_stage (id, created, type, data, _loaded_at) FROM STDIN") as copy:
+                        for e in events:
+                            copy.write_row((e["id"], datetime.fromtimestamp(e["created"], UTC), e["type"],
+                                            json.dumps(e), "now"))
+                    cur.execute("INSERT INTO raw_stripe.events SELECT * FROM _event_stage ON CONFLICT (id) DO NOTHING")
                     result.inserted += max(cur.rowcount, 0)
                 by_table: dict[str, list[tuple]] = {}
                 for event in events:
@@ -250,7 +255,14 @@ def load_stripe(
         order = list(resources or RESOURCES)
         if "events" not in order:
             order.append("events")  # changes to mutable objects always follow the resources
+        rejected = False
         for resource in order:
+            if rejected:  # no request can succeed with this key: record the rest as failed, ask no more
+                result = TableLoadResult(SOURCE, resource, status="failed", error=results[-1].error)
+                write_audit(conn, load_id, result)
+                conn.commit()
+                results.append(result)
+                continue
             try:
                 result = loader.load_events(full_resync) if resource == "events" else \
                     loader.load_resource(resource, full_resync)
@@ -259,6 +271,7 @@ def load_stripe(
                                          cursor_before=read_cursor(conn, SOURCE, resource))
                 result.cursor_after = result.cursor_before
                 log.warning("Stripe %s failed: %s", resource, exc)
+                rejected = isinstance(exc, StripeKeyRejected)
             result.finished_at = datetime.now(UTC)
             write_audit(conn, load_id, result)
             conn.commit()

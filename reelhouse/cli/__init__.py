@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
 from rich.console import Console
 
-from reelhouse.cli import db, demo, pipeline
+from reelhouse.cli import db, demo, ingest, pipeline
 from reelhouse.errors import ReelhouseError
 
 console = Console(stderr=True, soft_wrap=True)
@@ -22,11 +23,14 @@ cli = typer.Typer(
 cli.add_typer(db.app, name="db", help="Start, stop and initialise the warehouse (embedded PostgreSQL by default).")
 cli.add_typer(demo.app, name="demo", help="The demo world: run everything end to end, generate data, serve Stripe.")
 cli.add_typer(pipeline.run_app, name="run", help="Run a pipeline job once from the command line, with progress.")
+cli.command("ingest")(ingest.ingest)
 cli.command("dev")(pipeline.dev)
 
 
 def app() -> None:
     """Console entry point: user mistakes print one clear line and exit 1, never a traceback."""
+    # Library warnings are reported by the commands themselves (tables, one-line errors).
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     try:
         cli()
     except ReelhouseError as exc:

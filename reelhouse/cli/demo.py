@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reelhouse.config import get_settings
+from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import app_db_url, stripe_demo_db_url
 from reelhouse.warehouse.bootstrap import initialise_warehouse
 
@@ -40,8 +41,20 @@ def main(
         out.print("[green]✓[/] demo world already generated (reelhouse demo advance --hours 1 adds activity)")
     else:
         generate(users=users, days=days, seed=seed)
-    out.print("\nNext: [bold]reelhouse db url --role analyst[/] for SQL, "
-              "[bold]reelhouse demo stripe-server[/] to browse the Stripe API, [bold]reelhouse --help[/] for more.")
+    from demo.stripe_world.background import running_stripe_server
+    from reelhouse.cli.ingest import Source, print_results, run_ingestion
+
+    with running_stripe_server(stripe_demo_db_url(settings), settings.stripe_api_key) as stripe_server:
+        results = run_ingestion(list(Source), stripe_api_base=stripe_server.base_url)
+    print_results(results)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise ReelhouseError(f"{len(failed)} table(s) failed to load: {failed[0].table}: {failed[0].error}")
+    out.print(f"[green]✓[/] ingested {sum(r.inserted + r.updated for r in results):,} rows into raw_app, "
+              "raw_stripe and raw_costs")
+    out.print("\nNext: [bold]reelhouse db url --role analyst[/] for SQL, [bold]reelhouse dev[/] for the Dagster UI, "
+              "[bold]reelhouse demo advance --hours 1[/] then [bold]reelhouse ingest[/] for an incremental load, "
+              "[bold]reelhouse --help[/] for everything else.")
 
 
 @app.command()

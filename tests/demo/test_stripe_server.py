@@ -7,7 +7,7 @@ import pytest
 import stripe
 
 from demo.stripe_world import sync_stripe_world
-from demo.stripe_world.testing import running_stripe_server
+from demo.stripe_world.background import running_stripe_server
 from reelhouse.warehouse import connect
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from demo.app_world import advance_app_world, generate_app_world
 from demo.stripe_world import sync_stripe_world
-from demo.stripe_world.testing import running_stripe_server
+from demo.stripe_world.background import running_stripe_server
 from ingestion.stripe import RetryPolicy, load_stripe
 from reelhouse.warehouse import connect
 
