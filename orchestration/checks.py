@@ -4,7 +4,6 @@ A failed blocking expectation is an ERROR-severity failure of a blocking check, 
 materialize anything downstream in that run; failed warnings are WARN and block nothing.
 """
 
-from __future__ import annotations
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -30,7 +29,7 @@ def _check_for(suite: Suite):
         blocking=blocking,
     )
     def _gx_check(context: AssetCheckExecutionContext) -> AssetCheckResult:
-        result = run_suite(suite, role_url("transformer"), context.run_id)
+        result = run_suite(suite, role_url("transformer"), context.run.run_id)
         failures = result.blocking_failures or result.warnings
         return AssetCheckResult(
             passed=result.success,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from orchestration.assets.ingestion import app_tables, provider_prices, stripe_objects
 from orchestration.assets.transform import dbt_models
 from orchestration.checks import gx_asset_checks
 from orchestration.jobs import full_rebuild, hourly_refresh, hourly_schedule
 from orchestration.resources import build_resources
 from orchestration.sensors import alert_data_team_on_final_failure
 
-ASSETS = [dbt_models]
+ASSETS = [app_tables, stripe_objects, provider_prices, dbt_models]
 
 defs = Definitions(
     assets=ASSETS,

@@ -2,5 +2,6 @@
 
 from ingestion.app_db.loader import TableProgress, load_app_tables
 from ingestion.app_db.schema import SchemaDriftError
+from ingestion.app_db.tables import APP_TABLES
 
-__all__ = ["SchemaDriftError", "TableProgress", "load_app_tables"]
+__all__ = ["APP_TABLES", "SchemaDriftError", "TableProgress", "load_app_tables"]

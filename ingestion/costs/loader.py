@@ -18,6 +18,7 @@ from reelhouse.warehouse import connect
 
 PRICES_PATH = Path(__file__).with_name("prices.yml")
 SOURCE = "costs"
+COST_TABLES = ("video_provider_prices", "llm_model_prices")
 
 
 class PriceFileError(ValueError):

@@ -1,6 +1,5 @@
 """dbt models, tests and sources as Dagster assets and asset checks (dbt tests become checks)."""
 
-from __future__ import annotations
 
 import os
 

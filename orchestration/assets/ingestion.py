@@ -1,0 +1,82 @@
+"""Ingestion assets: one per source table, grouped by source (app, stripe, costs).
+
+Bodies are thin: they call the ingestion library and report row counts and cursors as metadata.
+A table that fails fails the step after the others are committed, so the run stops before dbt
+and the dashboards keep their last good numbers; the step's RetryPolicy retries with backoff.
+"""
+
+
+from collections.abc import Iterator
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Backoff,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    RetryPolicy,
+    multi_asset,
+)
+
+from ingestion.app_db import APP_TABLES, load_app_tables
+from ingestion.common.ops import TableLoadResult
+from ingestion.costs import COST_TABLES, load_costs
+from ingestion.stripe import RESOURCES, load_stripe
+from orchestration.resources import AppDatabase, StripeApi, Warehouse
+
+INGEST_RETRY = RetryPolicy(max_retries=3, delay=20, backoff=Backoff.EXPONENTIAL)
+
+
+def _specs(schema: str, tables: tuple[str, ...], group: str, description: str) -> list[AssetSpec]:
+    return [
+        AssetSpec(AssetKey([schema, table]), group_name=group, kinds={"postgres"}, skippable=True,
+                  description=f"{description} `{table}`, landed in {schema}.{table}.")
+        for table in tables
+    ]
+
+
+def _report(context: AssetExecutionContext, schema: str, results: list[TableLoadResult]) -> Iterator[MaterializeResult]:
+    """A materialization per loaded table; then fail the step if any table failed."""
+    for result in results:
+        if not result.ok:
+            continue
+        key = AssetKey([schema, result.table])
+        if key not in context.selected_asset_keys:
+            continue
+        yield MaterializeResult(asset_key=key, metadata={
+            "rows_inserted": result.inserted, "rows_updated": result.updated, "rows_deleted": result.deleted,
+            "rows_quarantined": result.quarantined, "cursor": MetadataValue.json(result.cursor_after or {}),
+            "seconds": round(result.duration_seconds, 2),
+        })
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise Failure(
+            description=f"{len(failed)} table(s) failed to load: "
+            + "; ".join(f"{r.source}.{r.table}: {r.error}" for r in failed),
+            metadata={"failed_tables": [r.table for r in failed]},
+        )
+
+
+@multi_asset(specs=_specs("raw_app", APP_TABLES, "app", "The app database table"), can_subset=True,
+             retry_policy=INGEST_RETRY, name="app_tables")
+def app_tables(context: AssetExecutionContext, warehouse: Warehouse, app_database: AppDatabase):
+    tables = [key.path[-1] for key in context.selected_asset_keys]
+    results = load_app_tables(app_database.url(), warehouse.url("loader"), tables=tables)
+    yield from _report(context, "raw_app", results)
+
+
+@multi_asset(specs=_specs("raw_stripe", (*RESOURCES, "events"), "stripe", "Stripe's"), can_subset=True,
+             retry_policy=INGEST_RETRY, name="stripe_objects")
+def stripe_objects(context: AssetExecutionContext, warehouse: Warehouse, stripe_api: StripeApi):
+    resources = [key.path[-1] for key in context.selected_asset_keys]
+    api_key, api_base = stripe_api.credentials()
+    results = load_stripe(api_key, api_base, warehouse.url("loader"), resources=resources)
+    yield from _report(context, "raw_stripe", results)
+
+
+@multi_asset(specs=_specs("raw_costs", COST_TABLES, "costs", "Provider prices from prices.yml,"),
+             name="provider_prices")
+def provider_prices(context: AssetExecutionContext, warehouse: Warehouse):
+    yield from _report(context, "raw_costs", load_costs(warehouse.url("loader")))

@@ -1,0 +1,67 @@
+"""The whole hourly_refresh job, executed in process against the embedded warehouse and the demo world."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from demo.stripe_world.background import running_stripe_server
+from reelhouse.config import get_settings
+from reelhouse.warehouse import app_db_url, connect, role_url
+
+
+@pytest.fixture()
+def stripe_env(demo_world):
+    """Point the settings at a running local Stripe server for the duration of a test."""
+    with running_stripe_server(demo_world["stripe_url"]) as server:
+        os.environ["STRIPE_API_BASE"] = server.base_url
+        get_settings.cache_clear()
+        yield server
+    os.environ.pop("STRIPE_API_BASE", None)
+    get_settings.cache_clear()
+
+
+def run_hourly():
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("hourly_refresh")
+    with DagsterInstance.ephemeral() as instance:
+        return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+def test_hourly_job_lands_every_source_and_runs_the_checks(stripe_env):
+    result = run_hourly()
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert {AssetKey(["raw_app", "videos"]), AssetKey(["raw_stripe", "charges"]),
+            AssetKey(["raw_costs", "video_provider_prices"])} <= materialized
+    checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks.get("gx_videos") is True and checks.get("gx_credit_transactions") is True
+    with connect(role_url("transformer")) as conn:
+        recorded = conn.execute("SELECT count(*) FROM ops.dq_results WHERE run_id = %s", (result.run_id,)).fetchone()
+    assert recorded[0] >= 20
+
+
+def test_a_failed_blocking_check_fails_the_run_and_is_recorded(stripe_env, demo_world):
+    with connect(app_db_url(), autocommit=True) as conn:
+        target = conn.execute("SELECT id FROM credit_transactions WHERE type = 'purchase' LIMIT 1").fetchone()[0]
+        conn.execute("UPDATE credit_transactions SET amount = -amount, updated_at = now() - interval '1 minute'"
+                     " WHERE id = %s", (target,))
+    try:
+        result = run_hourly()
+    finally:
+        with connect(app_db_url(), autocommit=True) as conn:
+            conn.execute("UPDATE credit_transactions SET amount = -amount, updated_at = now() WHERE id = %s",
+                         (target,))
+    evaluations = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
+    assert evaluations["gx_credit_transactions"].passed is False
+    assert evaluations["gx_credit_transactions"].severity.value == "ERROR"
+    assert evaluations["gx_videos"].passed is True
+    with connect(role_url("transformer")) as conn:
+        failed = conn.execute(
+            "SELECT expectation FROM ops.dq_results WHERE run_id = %s AND NOT success", (result.run_id,)
+        ).fetchall()
+    expected = "purchases and plan allocations add credits; usage and expiration remove them"
+    assert [row[0] for row in failed] == [expected]
