@@ -48,6 +48,7 @@ class Settings:
     stripe_api_base: str
     stripe_server_port: int
     role_passwords: dict[str, str] = field(repr=False)
+    stripe_webhook_secret: str | None = field(default=None, repr=False)
     smtp: SmtpSettings = field(repr=False, default_factory=lambda: SmtpSettings())
     alert_recipients: tuple[str, ...] = ()
 
@@ -93,6 +94,7 @@ def get_settings() -> Settings:
         stripe_api_key=os.environ.get("STRIPE_API_KEY", DEFAULT_STRIPE_DEMO_KEY),
         stripe_api_base=os.environ.get("STRIPE_API_BASE", f"http://127.0.0.1:{stripe_port}"),
         stripe_server_port=stripe_port,
+        stripe_webhook_secret=os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
         role_passwords=_role_passwords(home),
         smtp=_smtp_settings(),
         alert_recipients=tuple(

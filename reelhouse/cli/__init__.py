@@ -8,7 +8,7 @@ import sys
 import typer
 from rich.console import Console
 
-from reelhouse.cli import db, demo, ingest, pipeline
+from reelhouse.cli import db, demo, ingest, pipeline, stripe
 from reelhouse.errors import ReelhouseError
 
 console = Console(stderr=True, soft_wrap=True)
@@ -23,6 +23,7 @@ cli = typer.Typer(
 cli.add_typer(db.app, name="db", help="Start, stop and initialise the warehouse (embedded PostgreSQL by default).")
 cli.add_typer(demo.app, name="demo", help="The demo world: run everything end to end, generate data, serve Stripe.")
 cli.add_typer(pipeline.run_app, name="run", help="Run a pipeline job once from the command line, with progress.")
+cli.add_typer(stripe.app, name="stripe", help="Stripe entry points: the webhook receiver.")
 cli.command("ingest")(ingest.ingest)
 cli.command("dev")(pipeline.dev)
 
