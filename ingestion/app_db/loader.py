@@ -160,31 +160,37 @@ class AppTableLoader:
             cur.execute(stage.format(cols, raw))
             with cur.copy(sql.SQL("COPY _stage ({}) FROM STDIN").format(cols)) as copy_in:
                 copy_in.write(data)
-            for rule in rules:
+            if rules:
+                # One pass over the batch: every broken row leaves with the first rule it breaks.
+                reason = sql.SQL("CASE {} END").format(sql.SQL(" ").join(
+                    sql.SQL("WHEN {} THEN {}").format(rule.predicate, sql.Literal(rule.reason)) for rule in rules))
                 cur.execute(
                     sql.SQL(
-                        "WITH broken AS (DELETE FROM _stage s WHERE {predicate} RETURNING s.*) "
+                        "WITH broken AS (DELETE FROM _stage s WHERE {predicates} RETURNING s.*, {reason} AS _reason) "
                         "INSERT INTO ops.quarantine (load_id, source, table_name, primary_key, reason, payload) "
-                        "SELECT %s, %s, %s, {pk}, %s, to_jsonb(broken) FROM broken"
+                        "SELECT %s, %s, %s, {pk}, _reason, to_jsonb(broken) - '_reason' FROM broken"
                     ).format(
-                        predicate=rule.predicate,
+                        predicates=sql.SQL(" OR ").join(sql.SQL("({})").format(rule.predicate) for rule in rules),
+                        reason=reason,
                         pk=sql.SQL(" || ','  || ").join(sql.SQL("coalesce({}::text, 'NULL')").format(ident(p))
                                                       for p in primary_key),
                     ),
-                    (self.load_id, SOURCE, table, rule.reason),
+                    (self.load_id, SOURCE, table),
                 )
                 result.quarantined += cur.rowcount
-            # Rows that appear twice in one batch (an overlap re-read) keep their newest version.
+            # One source query sees each key once, so a batch needs no de-duplication; the counts
+            # come back as one row rather than a flag per merged row.
             changed = sql.SQL(" OR ").join(
                 sql.SQL("t.{c} IS DISTINCT FROM excluded.{c}").format(c=ident(n)) for n in names
             )
             cur.execute(
                 sql.SQL(
-                    "INSERT INTO {raw} AS t ({cols}, _loaded_at, _load_id) "
-                    "SELECT DISTINCT ON ({pk}) {cols}, now(), %s FROM _stage ORDER BY {pk} "
+                    "WITH merged AS (INSERT INTO {raw} AS t ({cols}, _loaded_at, _load_id) "
+                    "SELECT {cols}, now(), %s FROM _stage "
                     "ON CONFLICT ({pk}) DO UPDATE SET {assign}, _loaded_at = excluded._loaded_at, "
                     "_load_id = excluded._load_id, _deleted_in_source_at = NULL WHERE {changed} "
-                    "RETURNING (xmax = 0)"
+                    "RETURNING (xmax = 0) AS inserted) "
+                    "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged"
                 ).format(
                     raw=raw, cols=cols, pk=sql.SQL(", ").join(map(ident, primary_key)),
                     assign=sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=ident(n)) for n in names),
@@ -192,9 +198,9 @@ class AppTableLoader:
                 ),
                 (self.load_id,),
             )
-            flags = [row[0] for row in cur.fetchall()]
-            result.inserted += sum(flags)
-            result.updated += len(flags) - sum(flags)
+            inserted, updated = cur.fetchone()
+            result.inserted += inserted
+            result.updated += updated
             write_cursor(self.warehouse, SOURCE, table, new_cursor)
 
     def _reconcile_deletes(self, table: str, primary_key: list[str]) -> int:
