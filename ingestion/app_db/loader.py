@@ -12,7 +12,9 @@ cursor minus the overlap window and the merge makes re-reads no-ops.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -242,39 +244,75 @@ def load_app_tables(
     reconcile: bool = False,
     overlap: timedelta = timedelta(minutes=10),
     batch_rows: int = 50_000,
+    workers: int = 2,
     on_progress: Callable[[TableProgress], None] | None = None,
 ) -> list[TableLoadResult]:
-    """Load every (or the named) app table; a failing table is reported, the others still load."""
+    """Load every (or the named) app table; a failing table is reported, the others still load.
+
+    Tables load in parallel on `workers` connection pairs (one PostgreSQL backend each), largest
+    first, so a 2-core machine keeps both cores busy.
+    """
     load_id = new_load_id()
-    results = []
     with connect(source_url) as source, connect(warehouse_url) as warehouse:
-        source.execute("SET TIME ZONE 'UTC'")
-        source.execute("SET default_transaction_read_only = on")
-        warehouse.execute("SET TIME ZONE 'UTC'")
         ensure_ops_tables(warehouse)
         warehouse.commit()
         available = list_tables(source, source_schema)
-        unknown = sorted(set(tables or []) - set(available))
-        loader = AppTableLoader(source, warehouse, source_schema, load_id, batch_rows, overlap)
-        for table in tables or available:
-            if table in unknown:
-                result = TableLoadResult(SOURCE, table, status="failed",
-                                         error=f"{table}: no such table in the source schema {source_schema}")
-            else:
-                try:
-                    result = loader.load(table, full_refresh, reconcile, on_progress)
-                    source.commit()
-                except (SchemaDriftError, psycopg.Error) as exc:
-                    warehouse.rollback()
-                    source.rollback()
-                    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                    result = TableLoadResult(SOURCE, table, status="failed", error=redact_urls(message))
-                    log.warning("app table %s failed: %s", table, result.error)
-            result.finished_at = datetime.now(UTC)
-            write_audit(warehouse, load_id, result)
+        sizes = dict(source.execute(
+            "SELECT c.relname, c.relpages FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s", (source_schema,)).fetchall())
+    wanted = list(tables or available)
+    by_size = sorted(wanted, key=lambda name: -sizes.get(name, 0))
+    local = threading.local()
+    opened: list[psycopg.Connection] = []
+
+    def loader_of_this_thread() -> AppTableLoader:
+        """Each worker keeps one source and one warehouse connection for all its tables."""
+        if not hasattr(local, "loader"):
+            source = connect(source_url)
+            source.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            source.read_only = True
+            source.execute("SET TIME ZONE 'UTC'")
+            source.commit()
+            warehouse = connect(warehouse_url)
+            warehouse.execute("SET TIME ZONE 'UTC'")
             warehouse.commit()
-            results.append(result)
-    return results
+            opened.extend((source, warehouse))
+            local.loader = AppTableLoader(source, warehouse, source_schema, load_id, batch_rows, overlap)
+        return local.loader
+
+    def load_one(table: str) -> TableLoadResult:
+        loader = loader_of_this_thread()
+        if table not in available:
+            result = TableLoadResult(SOURCE, table, status="failed",
+                                     error=f"{table}: no such table in the source schema {source_schema}")
+        else:
+            result = _load_table(loader, table, full_refresh, reconcile, on_progress)
+        result.finished_at = datetime.now(UTC)
+        write_audit(loader.warehouse, load_id, result)
+        loader.warehouse.commit()
+        return result
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="app-load") as pool:
+            finished = dict(zip(by_size, pool.map(load_one, by_size), strict=True))
+    finally:
+        for conn in opened:
+            conn.close()
+    return [finished[table] for table in wanted]
+
+
+def _load_table(loader: AppTableLoader, table: str, full_refresh: bool, reconcile: bool,
+                on_progress: Callable[[TableProgress], None] | None) -> TableLoadResult:
+    try:
+        result = loader.load(table, full_refresh, reconcile, on_progress)
+        loader.source.commit()
+        return result
+    except (SchemaDriftError, psycopg.Error) as exc:
+        loader.warehouse.rollback()
+        loader.source.rollback()
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        log.warning("app table %s failed: %s", table, redact_urls(message))
+        return TableLoadResult(SOURCE, table, status="failed", error=redact_urls(message))
 
 
 def redact_urls(message: str) -> str:
