@@ -45,7 +45,10 @@ def prepare_dagster_home(settings: Settings | None = None) -> Path:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DAGSTER_DB,)).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DAGSTER_DB)))
     config_path = home / "dagster.yaml"
-    config_path.write_text(yaml.safe_dump(instance_config(libpq_dsn(admin_url(DAGSTER_DB, settings)))))
+    # dagster-postgres needs psycopg2 (its NOTIFY statements break on psycopg 3's server-side binding),
+    # and SQLAlchemy 2.1 would otherwise pick psycopg 3 for a plain postgresql:// URL.
+    storage_url = libpq_dsn(admin_url(DAGSTER_DB, settings)).replace("postgresql://", "postgresql+psycopg2://", 1)
+    config_path.write_text(yaml.safe_dump(instance_config(storage_url)))
     config_path.chmod(0o600)  # it holds the storage password
     os.environ["DAGSTER_HOME"] = str(home)
     return home
