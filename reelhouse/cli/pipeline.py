@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.console import Console
@@ -19,6 +21,26 @@ out = Console()
 JOBS = {"hourly": "hourly_refresh", "full": "full_rebuild", "weekly": "weekly_report"}
 
 
+@contextmanager
+def demo_stripe_server_if_configured() -> Iterator[None]:
+    """On the demo default (the local Stripe-compatible base, nothing listening yet) serve the demo
+    account for the duration of the run; against real Stripe this does nothing."""
+    from demo.stripe_world.background import running_stripe_server
+    from reelhouse.config import DEFAULT_STRIPE_DEMO_KEY, get_settings
+    from reelhouse.warehouse import stripe_demo_db_url
+    from reelhouse.warehouse.embedded import port_in_use
+
+    settings = get_settings()
+    local_default = settings.stripe_api_base == f"http://127.0.0.1:{settings.stripe_server_port}"
+    if not (local_default and settings.stripe_api_key == DEFAULT_STRIPE_DEMO_KEY) or port_in_use(
+            settings.stripe_server_port):
+        yield
+        return
+    with running_stripe_server(stripe_demo_db_url(settings), settings.stripe_api_key, settings.stripe_server_port):
+        out.print(f"serving the demo Stripe account on {settings.stripe_api_base} for this run")
+        yield
+
+
 def run_job(name: str) -> bool:
     """Execute one job in this process on the local instance (the UI shows the run too)."""
     from orchestration.instance import prepare_dagster_home
@@ -31,8 +53,10 @@ def run_job(name: str) -> bool:
 
     job = defs.resolve_job_def(JOBS[name])
     out.print(f"running [bold]{job.name}[/] ({len(job.asset_layer.executable_asset_keys)} assets) ...")
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False, tags=job.tags)
+    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    with demo_stripe_server_if_configured(), DagsterInstance.get() as instance:
+        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
+                                        tags=job.tags)
     table = Table("step", "status", title=f"{job.name} run {result.run_id[:8]}")
     for event in result.all_events:
         if event.is_step_success or event.is_step_failure or event.is_step_skipped:
