@@ -53,8 +53,12 @@ def _gx_context(project_root: Path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     project_root.mkdir(parents=True, exist_ok=True)
-    return gx, gx.get_context(mode="file", project_root_dir=str(project_root))
+    context = gx.get_context(mode="file", project_root_dir=str(project_root))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # results go to ops and Dagster
+    return gx, context
 
 
 def _gx_expectation(gx, spec: ExpectationSpec):
