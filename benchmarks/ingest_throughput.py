@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import socket
 import sys
 import tempfile
 import time
@@ -26,17 +25,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--days", type=int, default=120)
     args = parser.parse_args()
+
+    from reelhouse.warehouse.embedded import free_port
 
     home = tempfile.mkdtemp(prefix="reelhouse-bench-")
     os.environ.update(REELHOUSE_HOME=home, REELHOUSE_PG_PORT=str(free_port()))

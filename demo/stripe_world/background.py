@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,24 +20,18 @@ class RunningStripeServer:
     faults: Faults
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def running_stripe_server(
     store_url: str, api_key: str = "sk_test_reelhouse_demo", port: int | None = None
 ) -> Iterator[RunningStripeServer]:
     """Serve until the block ends; on `port` if given (it must be free), else on any free port."""
     from reelhouse.errors import ReelhouseError
-    from reelhouse.warehouse.embedded import port_in_use
+    from reelhouse.warehouse.embedded import free_port, port_in_use
 
     if port is not None and port_in_use(port):
         raise ReelhouseError(f"port {port} is already in use; set STRIPE_SERVER_PORT to a free port")
     faults = Faults()
-    port = port or _free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(store_url, api_key, faults), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
