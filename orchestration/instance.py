@@ -18,6 +18,8 @@ from reelhouse.warehouse import admin_url, connect, libpq_dsn
 
 DAGSTER_DB = "dagster"
 PIPELINE_TAG = "reelhouse/pipeline"
+# A run tagged with this reloads every source from scratch and rebuilds incremental dbt models.
+FULL_REFRESH_TAG = "reelhouse/full_refresh"
 
 
 def instance_config(storage_url: str) -> dict:

@@ -6,7 +6,7 @@ import os
 
 from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
-from orchestration.instance import PIPELINE_TAG
+from orchestration.instance import FULL_REFRESH_TAG, PIPELINE_TAG
 from orchestration.sensors import MAX_RUN_RETRIES
 
 PIPELINE = AssetSelection.all()
@@ -23,8 +23,7 @@ full_rebuild = define_asset_job(
     name="full_rebuild",
     selection=PIPELINE,
     description="Everything from scratch: full resync of every source and dbt --full-refresh.",
-    tags={PIPELINE_TAG: "hourly_refresh", "dagster/max_retries": str(MAX_RUN_RETRIES)},
-    config={"ops": {"dbt_models": {"config": {"full_refresh": True}}}},
+    tags={PIPELINE_TAG: "hourly_refresh", "dagster/max_retries": str(MAX_RUN_RETRIES), FULL_REFRESH_TAG: "true"},
 )
 
 hourly_schedule = ScheduleDefinition(

@@ -24,6 +24,7 @@ from ingestion.app_db import APP_TABLES, load_app_tables
 from ingestion.common.ops import TableLoadResult
 from ingestion.costs import COST_TABLES, load_costs
 from ingestion.stripe import RESOURCES, load_stripe
+from orchestration.instance import FULL_REFRESH_TAG
 from orchestration.resources import AppDatabase, StripeApi, Warehouse
 
 INGEST_RETRY = RetryPolicy(max_retries=3, delay=20, backoff=Backoff.EXPONENTIAL)
@@ -35,6 +36,10 @@ def _specs(schema: str, tables: tuple[str, ...], group: str, description: str) -
                   description=f"{description} `{table}`, landed in {schema}.{table}.")
         for table in tables
     ]
+
+
+def _full(context: AssetExecutionContext) -> bool:
+    return context.run.tags.get(FULL_REFRESH_TAG) == "true"
 
 
 def _report(context: AssetExecutionContext, schema: str, results: list[TableLoadResult]) -> Iterator[MaterializeResult]:
@@ -63,7 +68,8 @@ def _report(context: AssetExecutionContext, schema: str, results: list[TableLoad
              retry_policy=INGEST_RETRY, name="app_tables")
 def app_tables(context: AssetExecutionContext, warehouse: Warehouse, app_database: AppDatabase):
     tables = [key.path[-1] for key in context.selected_asset_keys]
-    results = load_app_tables(app_database.url(), warehouse.url("loader"), tables=tables)
+    results = load_app_tables(app_database.url(), warehouse.url("loader"), tables=tables,
+                              full_refresh=_full(context), reconcile=_full(context))
     yield from _report(context, "raw_app", results)
 
 
@@ -72,7 +78,7 @@ def app_tables(context: AssetExecutionContext, warehouse: Warehouse, app_databas
 def stripe_objects(context: AssetExecutionContext, warehouse: Warehouse, stripe_api: StripeApi):
     resources = [key.path[-1] for key in context.selected_asset_keys]
     api_key, api_base = stripe_api.credentials()
-    results = load_stripe(api_key, api_base, warehouse.url("loader"), resources=resources)
+    results = load_stripe(api_key, api_base, warehouse.url("loader"), resources=resources, full_resync=_full(context))
     yield from _report(context, "raw_stripe", results)
 
 

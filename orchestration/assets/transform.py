@@ -3,22 +3,18 @@
 
 import os
 
-from dagster import AssetExecutionContext, Config
+from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project, prepare_manifest, translator
+from orchestration.instance import FULL_REFRESH_TAG
 from reelhouse.warehouse import dbt_env
 
 
-class DbtBuildConfig(Config):
-    """`full_refresh` rebuilds incremental models from scratch (the full_rebuild job sets it)."""
-
-    full_refresh: bool = False
-
-
 @dbt_assets(manifest=prepare_manifest(), project=dbt_project, dagster_dbt_translator=translator)
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
-    """`dbt build` of the selected models: incremental models only process rows newer than their lookback."""
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+    """`dbt build` of the selected models: incremental models only process rows newer than their lookback;
+    a full_rebuild run (tagged reelhouse/full_refresh) rebuilds them from scratch."""
     os.environ.update(dbt_env())  # the dbt subprocess inherits the transformer connection
-    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    args = ["build", "--full-refresh"] if context.run.tags.get(FULL_REFRESH_TAG) == "true" else ["build"]
     yield from dbt.cli(args, context=context).stream()

@@ -65,3 +65,19 @@ def test_a_failed_blocking_check_fails_the_run_and_is_recorded(stripe_env, demo_
         ).fetchall()
     expected = "purchases and plan allocations add credits; usage and expiration remove them"
     assert [row[0] for row in failed] == [expected]
+
+
+def test_the_code_location_loads_with_every_job_schedule_and_sensor():
+    """What `dagster dev` and the webserver do first: every job's config schema must resolve."""
+    from orchestration.definitions import defs
+
+    repository = defs.get_repository_def()
+    jobs = {job.name for job in repository.get_all_jobs()}
+    assert {"hourly_refresh", "full_rebuild"} <= jobs
+    for job in repository.get_all_jobs():
+        assert job.run_config_schema is not None
+    schedule = repository.get_schedule_def("hourly_refresh_schedule")
+    assert schedule.cron_schedule == "0 * * * *" and schedule.execution_timezone == "UTC"
+    assert schedule.default_status.value == "RUNNING"
+    assert repository.get_job("full_rebuild").tags["reelhouse/full_refresh"] == "true"
+    assert repository.has_sensor_def("alert_data_team_on_final_failure")
