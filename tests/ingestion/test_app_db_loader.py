@@ -85,7 +85,7 @@ def test_incremental_moves_only_changed_rows_and_rereads_are_no_ops(world):
 def test_sigkill_mid_load_then_rerun_leaves_no_duplicates_and_no_gaps(world):
     script = textwrap.dedent(f"""
         from ingestion.app_db import load_app_tables
-        load_app_tables({world['source']!r}, {world['loader']!r}, tables=["messages"], batch_rows=200)
+        load_app_tables({world['source']!r}, {world['loader']!r}, tables=["messages"], batch_rows=50)
     """)
     loader = subprocess.Popen([sys.executable, "-c", script], env=os.environ.copy())
     deadline = time.monotonic() + 60
