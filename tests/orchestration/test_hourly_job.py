@@ -36,7 +36,7 @@ def test_hourly_job_lands_every_source_and_runs_the_checks(stripe_env):
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert {AssetKey(["raw_app", "videos"]), AssetKey(["raw_stripe", "charges"]),
-            AssetKey(["raw_costs", "video_provider_prices"])} <= materialized
+            AssetKey(["raw_costs", "video_provider_prices"]), AssetKey(["staging", "stg_app__videos"])} <= materialized
     checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks.get("gx_videos") is True and checks.get("gx_credit_transactions") is True
     with connect(role_url("transformer")) as conn:
@@ -44,7 +44,7 @@ def test_hourly_job_lands_every_source_and_runs_the_checks(stripe_env):
     assert recorded[0] >= 20
 
 
-def test_a_failed_blocking_check_fails_the_run_and_is_recorded(stripe_env, demo_world):
+def test_a_failed_blocking_check_stops_dbt_and_is_recorded(stripe_env, demo_world):
     with connect(app_db_url(), autocommit=True) as conn:
         target = conn.execute("SELECT id FROM credit_transactions WHERE type = 'purchase' LIMIT 1").fetchone()[0]
         conn.execute("UPDATE credit_transactions SET amount = -amount, updated_at = now() - interval '1 minute'"
@@ -59,6 +59,11 @@ def test_a_failed_blocking_check_fails_the_run_and_is_recorded(stripe_env, demo_
     assert evaluations["gx_credit_transactions"].passed is False
     assert evaluations["gx_credit_transactions"].severity.value == "ERROR"
     assert evaluations["gx_videos"].passed is True
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert AssetKey(["raw_app", "videos"]) in materialized
+    # Nothing downstream of the failed blocking check is rebuilt: the models keep their last good data.
+    assert not [key for key in materialized if key.path[0] in ("staging", "intermediate", "marts")]
+    assert not result.success
     with connect(role_url("transformer")) as conn:
         failed = conn.execute(
             "SELECT expectation FROM ops.dq_results WHERE run_id = %s AND NOT success", (result.run_id,)
