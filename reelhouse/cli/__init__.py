@@ -26,6 +26,7 @@ cli.add_typer(pipeline.run_app, name="run", help="Run a pipeline job once from t
 cli.add_typer(stripe.app, name="stripe", help="Stripe entry points: the webhook receiver.")
 cli.command("ingest")(ingest.ingest)
 cli.command("dev")(pipeline.dev)
+cli.command("dbt", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(pipeline.dbt)
 
 
 def app() -> None:

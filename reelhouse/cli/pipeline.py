@@ -93,3 +93,15 @@ def dev(port: int = typer.Option(3000, help="port of the Dagster UI")) -> None:
         subprocess.run(command, env={**os.environ, "DAGSTER_HOME": str(home)}, check=False)
     except KeyboardInterrupt:
         pass
+
+
+def dbt(ctx: typer.Context) -> None:
+    """Run any dbt command on the project as the transformer role, e.g. `reelhouse dbt build -s staging`."""
+    from orchestration.dbt_project import DBT_PROJECT_DIR
+    from reelhouse.warehouse import dbt_env
+
+    initialise_warehouse()
+    executable = os.path.join(os.path.dirname(sys.executable), "dbt")
+    command = [executable if os.path.exists(executable) else "dbt", *ctx.args]
+    done = subprocess.run(command, cwd=DBT_PROJECT_DIR, env={**os.environ, **dbt_env()}, check=False)
+    raise typer.Exit(done.returncode)
