@@ -29,7 +29,7 @@ def assert_one_clear_line(done: subprocess.CompletedProcess[str], *expected: str
 def test_help_lists_every_command_with_a_description():
     top = run_cli("--help")
     assert top.returncode == 0
-    for group in ("db", "demo"):
+    for group in ("db", "demo", "ingest", "run", "dev", "dbt", "stripe"):
         assert group in top.stdout
     db_help = run_cli("db", "--help").stdout
     for command in ("start", "stop", "status", "url", "init"):
