@@ -1,0 +1,25 @@
+with
+
+source as (
+
+    select * from {{ source('raw_stripe', 'refunds') }}
+
+),
+
+renamed as (
+
+    select
+        id as refund_id,
+        {{ json_text('data', ['charge']) }} as charge_id,
+        status,
+        created as created_at,
+        amount as amount_cents,
+        {{ json_text('data', ['reason']) }} as reason,
+        currency,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed
