@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -51,6 +52,9 @@ class Settings:
     stripe_webhook_secret: str | None = field(default=None, repr=False)
     smtp: SmtpSettings = field(repr=False, default_factory=lambda: SmtpSettings())
     alert_recipients: tuple[str, ...] = ()
+    # Freezes "now" for the marts (24h/7d/30d windows, inactivity) at an ISO timestamp: demos and
+    # tests replay a world that ended in the past. None: the wall clock.
+    reporting_as_of: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -100,7 +104,19 @@ def get_settings() -> Settings:
         alert_recipients=tuple(
             address.strip() for address in os.environ.get("ALERT_RECIPIENTS", "").split(",") if address.strip()
         ),
+        reporting_as_of=_reporting_as_of(),
     )
+
+
+def _reporting_as_of() -> str | None:
+    value = os.environ.get("REELHOUSE_AS_OF") or None
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ReelhouseError(f"REELHOUSE_AS_OF must be an ISO timestamp like 2026-11-16T12:00:00Z, not {value!r}")
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
 
 
 def _smtp_settings() -> SmtpSettings:

@@ -64,8 +64,10 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
 
 def dbt_env(role: str = "transformer", settings: Settings | None = None) -> dict[str, str]:
     """Environment variables read by dbt_project/profiles.yml, so dbt connects like everything else."""
+    settings = settings or get_settings()
     url = make_url(role_url(role, settings))
     return {
+        "REELHOUSE_AS_OF": settings.reporting_as_of or "",
         "REELHOUSE_DBT_HOST": url.host or "127.0.0.1",
         "REELHOUSE_DBT_PORT": str(url.port or 5432),
         "REELHOUSE_DBT_USER": url.username or role,
