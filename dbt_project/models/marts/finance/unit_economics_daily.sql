@@ -1,0 +1,127 @@
+{{ config(indexes=[{'columns': ['date_day']}, {'columns': ['plan']}]) }}
+
+with
+
+users as (
+
+    select
+        user_id,
+        plan
+    from {{ ref('dim_users') }}
+
+),
+
+plans as (
+
+    select distinct plan
+    from users
+
+),
+
+days as (
+
+    select date_day
+    from {{ ref('dim_dates') }}
+
+),
+
+revenue as (
+
+    select
+        payments.paid_on as date_day,
+        coalesce(users.plan, 'unknown') as plan,
+        sum(payments.revenue_usd) as revenue_usd
+
+    from {{ ref('fct_stripe_payments') }} as payments
+    left join users on payments.user_id = users.user_id
+    group by payments.paid_on, coalesce(users.plan, 'unknown')
+
+),
+
+refunds as (
+
+    select
+        cast(refunds.created_at as date) as date_day,
+        coalesce(users.plan, 'unknown') as plan,
+        sum(refunds.amount_cents) / 100.0 as refunds_usd
+
+    from {{ ref('stg_stripe__refunds') }} as refunds
+    inner join {{ ref('fct_stripe_payments') }} as payments on refunds.charge_id = payments.charge_id
+    left join users on payments.user_id = users.user_id
+    group by cast(refunds.created_at as date), coalesce(users.plan, 'unknown')
+
+),
+
+video_costs as (
+
+    select
+        cast(costs.created_at as date) as date_day,
+        coalesce(users.plan, 'unknown') as plan,
+        sum(costs.cost_usd) as video_provider_cost_usd,
+        count(distinct costs.video_id) as videos_generated,
+        count(distinct costs.user_id) as generating_users
+
+    from {{ ref('int_video_generation_costs') }} as costs
+    left join users on costs.user_id = users.user_id
+    group by cast(costs.created_at as date), coalesce(users.plan, 'unknown')
+
+),
+
+llm_costs as (
+
+    select
+        cast(costs.created_at as date) as date_day,
+        coalesce(users.plan, 'unknown') as plan,
+        sum(costs.cost_usd) as llm_cost_usd,
+        count(distinct costs.user_id) as llm_users
+
+    from {{ ref('int_llm_call_costs') }} as costs
+    left join users on costs.user_id = users.user_id
+    group by cast(costs.created_at as date), coalesce(users.plan, 'unknown')
+
+),
+
+day_plans as (
+
+    select
+        days.date_day,
+        plans.plan
+    from days
+    cross join plans
+
+),
+
+final as (
+
+    select
+        day_plans.date_day,
+        day_plans.plan,
+        coalesce(revenue.revenue_usd, 0) - coalesce(refunds.refunds_usd, 0) as net_revenue_usd,
+        coalesce(video_costs.video_provider_cost_usd, 0) as video_provider_cost_usd,
+        coalesce(llm_costs.llm_cost_usd, 0) as llm_cost_usd,
+        coalesce(video_costs.video_provider_cost_usd, 0) + coalesce(llm_costs.llm_cost_usd, 0) as ai_cost_usd,
+        coalesce(video_costs.videos_generated, 0) as videos_generated,
+        greatest(coalesce(video_costs.generating_users, 0), coalesce(llm_costs.llm_users, 0)) as costing_users
+
+    from day_plans
+    left join revenue on day_plans.date_day = revenue.date_day and day_plans.plan = revenue.plan
+    left join refunds on day_plans.date_day = refunds.date_day and day_plans.plan = refunds.plan
+    left join video_costs on day_plans.date_day = video_costs.date_day and day_plans.plan = video_costs.plan
+    left join llm_costs on day_plans.date_day = llm_costs.date_day and day_plans.plan = llm_costs.plan
+
+)
+
+select
+    date_day,
+    plan,
+    net_revenue_usd,
+    video_provider_cost_usd,
+    llm_cost_usd,
+    ai_cost_usd,
+    net_revenue_usd - ai_cost_usd as gross_margin_usd,
+    (net_revenue_usd - ai_cost_usd) / nullif(net_revenue_usd, 0) as gross_margin_rate,
+    videos_generated,
+    ai_cost_usd / nullif(videos_generated, 0) as ai_cost_per_video_usd,
+    costing_users,
+    ai_cost_usd / nullif(costing_users, 0) as ai_cost_per_user_usd
+from final
