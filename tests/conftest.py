@@ -18,6 +18,7 @@ def reelhouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ["REELHOUSE_HOME"] = str(home)
     os.environ["REELHOUSE_PG_PORT"] = str(free_port())
     os.environ["STRIPE_SERVER_PORT"] = str(free_port())
+    os.environ["REELHOUSE_AS_OF"] = DEMO_AS_OF  # marts measure 24h/7d/30d windows from the demo clock
     for name in ("WAREHOUSE_URL", "APP_DB_URL", "STRIPE_API_KEY", "STRIPE_API_BASE"):
         os.environ.pop(name, None)
     from reelhouse.config import get_settings

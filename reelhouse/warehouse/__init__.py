@@ -62,15 +62,19 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
         raise ReelhouseError(f"cannot connect to PostgreSQL at {redact(url)}: {reason}") from None
 
 
-def dbt_env(role: str = "transformer", settings: Settings | None = None) -> dict[str, str]:
-    """Environment variables read by dbt_project/profiles.yml, so dbt connects like everything else."""
+def dbt_env(role: str = "transformer", settings: Settings | None = None, *, url: str | None = None,
+            as_of: str | None = None) -> dict[str, str]:
+    """Environment variables read by dbt_project/profiles.yml, so dbt connects like everything else.
+
+    `url` and `as_of` override the configured warehouse and reporting clock (tests use both).
+    """
     settings = settings or get_settings()
-    url = make_url(role_url(role, settings))
+    parsed = make_url(url or role_url(role, settings))
     return {
-        "REELHOUSE_AS_OF": settings.reporting_as_of or "",
-        "REELHOUSE_DBT_HOST": url.host or "127.0.0.1",
-        "REELHOUSE_DBT_PORT": str(url.port or 5432),
-        "REELHOUSE_DBT_USER": url.username or role,
-        "REELHOUSE_DBT_PASSWORD": url.password or "",
-        "REELHOUSE_DBT_DBNAME": url.database or WAREHOUSE_DB,
+        "REELHOUSE_AS_OF": as_of or settings.reporting_as_of or "",
+        "REELHOUSE_DBT_HOST": parsed.host or "127.0.0.1",
+        "REELHOUSE_DBT_PORT": str(parsed.port or 5432),
+        "REELHOUSE_DBT_USER": parsed.username or role,
+        "REELHOUSE_DBT_PASSWORD": parsed.password or "",
+        "REELHOUSE_DBT_DBNAME": parsed.database or WAREHOUSE_DB,
     }

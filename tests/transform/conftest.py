@@ -1,0 +1,31 @@
+"""Running the real dbt project against a scratch warehouse, as the transformer role."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reelhouse.warehouse import dbt_env
+
+DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
+
+
+@pytest.fixture()
+def run_dbt(tmp_path):
+    """Factory: `run_dbt(url, as_of, *args)` runs dbt like `reelhouse dbt` does, failing the test on error."""
+    dbt = Path(sys.executable).with_name("dbt")
+
+    def run(transformer_url: str, as_of: str, *args: str) -> str:
+        done = subprocess.run(
+            [str(dbt), *args, "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+            cwd=DBT_PROJECT, capture_output=True, text=True, timeout=900,
+            env={**os.environ, **dbt_env(url=transformer_url, as_of=as_of)},
+        )
+        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+        return done.stdout
+
+    return run
