@@ -1,0 +1,36 @@
+{{ config(
+    materialized='incremental',
+    unique_key='message_id',
+    incremental_strategy='merge',
+    indexes=[{'columns': ['sent_on']}],
+) }}
+
+with
+
+messages as (
+
+    select
+        message_id,
+        user_id,
+        video_id,
+        token_count,
+        created_at,
+        updated_at
+    from {{ ref('stg_app__messages') }}
+    where
+        role = 'user'
+        {% if is_incremental() %}
+            and updated_at >= {{ incremental_lower_bound('updated_at') }}
+        {% endif %}
+
+)
+
+select
+    message_id,
+    user_id,
+    video_id,
+    token_count,
+    created_at as sent_at,
+    cast(created_at as date) as sent_on,
+    updated_at
+from messages

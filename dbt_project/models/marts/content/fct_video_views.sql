@@ -1,0 +1,42 @@
+{{ config(
+    materialized='incremental',
+    unique_key='view_id',
+    incremental_strategy='merge',
+    indexes=[{'columns': ['video_id']}, {'columns': ['creator_id']}],
+) }}
+
+with
+
+views as (
+
+    select
+        view_id,
+        video_id,
+        creator_id,
+        student_id,
+        watch_duration_seconds,
+        watch_percentage,
+        is_completed,
+        created_at,
+        last_watched_at,
+        updated_at
+    from {{ ref('stg_app__video_progress') }}
+    {% if is_incremental() %}
+        where updated_at >= {{ incremental_lower_bound('updated_at') }}
+    {% endif %}
+
+)
+
+select
+    view_id,
+    video_id,
+    creator_id,
+    student_id,
+    watch_duration_seconds,
+    watch_percentage / 100.0 as watch_fraction,
+    is_completed,
+    created_at as started_at,
+    cast(created_at as date) as started_on,
+    last_watched_at,
+    updated_at
+from views
