@@ -1,0 +1,42 @@
+{{ config(indexes=[{'columns': ['creator_id']}]) }}
+
+with
+
+today as (
+
+    select
+        student_id,
+        creator_id,
+        engagement_tier,
+        last_active_date,
+        days_inactive,
+        videos_to_date,
+        avg_completion
+    from {{ ref('fct_student_engagement_daily') }}
+    where
+        date_day = {{ reporting_date() }}
+        and engagement_tier in ('at_risk', 'inactive', 'low_engagement')
+
+),
+
+last_views as (
+
+    select
+        student_id,
+        video_id,
+        row_number() over (partition by student_id order by last_watched_at desc, view_id desc) as recency
+    from {{ ref('fct_video_views') }}
+
+)
+
+select
+    today.creator_id,
+    today.student_id,
+    today.engagement_tier,
+    today.last_active_date,
+    today.days_inactive,
+    today.videos_to_date,
+    today.avg_completion,
+    last_views.video_id as last_video_id
+from today
+left join last_views on today.student_id = last_views.student_id and last_views.recency = 1

@@ -1,0 +1,42 @@
+{{ config(indexes=[{'columns': ['creator_id']}]) }}
+
+with
+
+quizzes as (
+
+    select
+        quiz_id,
+        creator_id,
+        video_id,
+        title,
+        pass_score
+    from {{ ref('stg_app__quizzes') }}
+
+),
+
+attempts as (
+
+    select
+        quiz_id,
+        count(*) as attempts,
+        count(distinct student_id) as students,
+        count(case when is_passed then 1 end) as passes,
+        avg(score) as avg_score
+    from {{ ref('stg_app__quiz_attempts') }}
+    group by quiz_id
+
+)
+
+select
+    quizzes.quiz_id,
+    quizzes.creator_id,
+    quizzes.video_id,
+    quizzes.title,
+    quizzes.pass_score,
+    coalesce(attempts.attempts, 0) as attempts,
+    coalesce(attempts.students, 0) as students,
+    attempts.passes * 1.0 / nullif(attempts.attempts, 0) as pass_rate,
+    attempts.avg_score,
+    coalesce(attempts.attempts >= 5 and attempts.passes * 1.0 / attempts.attempts < 0.5, false) as is_struggling
+from quizzes
+left join attempts on quizzes.quiz_id = attempts.quiz_id
