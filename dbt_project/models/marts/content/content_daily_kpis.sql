@@ -33,7 +33,7 @@ in_production as (
         end) as videos_in_production,
         count(case when videos.is_draft then 1 end) as open_drafts
     from days
-    left join videos on videos.created_on <= days.date_day
+    left join videos on days.date_day >= videos.created_on
     group by days.date_day
 
 ),

@@ -15,7 +15,7 @@ videos as (
         cast(created_at as date) as created_on,
         status,
         credits_used,
-        {{ dbt.datediff('created_at', 'completed_at', 'second') }} / 60.0 as minutes_to_complete
+        {{ dbt.datediff('created_at', 'completed_at', 'second') }}         / 60.0 as minutes_to_complete  -- noqa: LT05
     from {{ ref('stg_app__videos') }}
 
 ),

@@ -36,7 +36,7 @@ biggest_drop as (
         position_pct,
         drop_from_previous_point,
         row_number() over (
-            partition by video_id order by drop_from_previous_point desc, position_pct
+            partition by video_id order by drop_from_previous_point desc, position_pct asc
         ) as drop_rank
     from {{ ref('video_retention_curve') }}
     where position_pct > 0

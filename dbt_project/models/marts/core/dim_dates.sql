@@ -24,7 +24,7 @@ calendar as (
         days.date_day,
         cast({{ dbt.date_trunc('week', 'days.date_day') }} as date) as week_start,
         cast({{ dbt.date_trunc('month', 'days.date_day') }} as date) as month_start,
-        {{ dbt.datediff('days.date_day', 'bounds.last_day', 'day') }} as days_ago
+        {{ dbt.datediff('days.date_day', 'bounds.last_day', 'day') }} as days_ago  -- noqa: LT05
 
     from days
     cross join bounds

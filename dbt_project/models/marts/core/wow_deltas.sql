@@ -56,8 +56,8 @@ active_users as (
     from windows
     left join {{ ref('int_user_daily_activity') }} as activity
         on
-            activity.activity_date >= windows.window_start
-            and activity.activity_date < windows.window_end
+            windows.window_start <= activity.activity_date
+            and windows.window_end > activity.activity_date
     group by windows.weeks, windows.period
 
 ),
@@ -88,8 +88,8 @@ revenue as (
     from windows
     left join {{ ref('revenue_daily') }} as revenue_daily
         on
-            revenue_daily.date_day >= windows.window_start
-            and revenue_daily.date_day < windows.window_end
+            windows.window_start <= revenue_daily.date_day
+            and windows.window_end > revenue_daily.date_day
     group by windows.weeks, windows.period
 
 ),
@@ -104,25 +104,55 @@ margin as (
     from windows
     left join {{ ref('unit_economics_daily') }} as economics
         on
-            economics.date_day >= windows.window_start
-            and economics.date_day < windows.window_end
+            windows.window_start <= economics.date_day
+            and windows.window_end > economics.date_day
     group by windows.weeks, windows.period
 
 ),
 
 values_per_window as (
 
-    select weeks, period, metric, value from exports
+    select
+        weeks,
+        period,
+        metric,
+        value
+    from exports
     union all
-    select weeks, period, metric, value from paying_users
+    select
+        weeks,
+        period,
+        metric,
+        value
+    from paying_users
     union all
-    select weeks, period, metric, value from active_users
+    select
+        weeks,
+        period,
+        metric,
+        value
+    from active_users
     union all
-    select weeks, period, metric, value from videos
+    select
+        weeks,
+        period,
+        metric,
+        value
+    from videos
     union all
-    select weeks, period, metric, value from revenue
+    select
+        weeks,
+        period,
+        metric,
+        value
+    from revenue
     union all
-    select weeks, period, metric, value from margin
+    select
+        weeks,
+        period,
+        metric,
+        value
+    from margin
 
 ),
 

@@ -67,7 +67,7 @@ sessions as (
     select
         creator_id,
         session_id,
-        {{ dbt.datediff('min(created_at)', 'max(created_at)', 'second') }} / 60.0 as session_minutes
+        {{ dbt.datediff('min(created_at)', 'max(created_at)', 'second') }} / 60.0 as session_minutes  -- noqa: LT05
     from {{ ref('stg_app__chat_messages') }}
     group by creator_id, session_id
 

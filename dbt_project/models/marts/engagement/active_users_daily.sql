@@ -31,7 +31,7 @@ windows as (
     from days
     left join activity
         on
-            activity.activity_date <= days.date_day
+            days.date_day >= activity.activity_date
             and activity.activity_date > {{ dbt.dateadd('day', -30, 'days.date_day') }}
     group by days.date_day
 

@@ -70,7 +70,7 @@ to_date as (
     left join activity
         on
             student_days.student_id = activity.student_id
-            and activity.activity_date <= student_days.date_day
+            and student_days.date_day >= activity.activity_date
     group by student_days.student_id, student_days.creator_id, student_days.signup_date, student_days.date_day
 
 ),
@@ -82,8 +82,8 @@ tiered as (
         creator_id,
         date_day,
         last_active_date,
-        {{ dbt.datediff('last_active_date', 'date_day', 'day') }} as days_inactive,
-        {{ dbt.datediff('signup_date', 'date_day', 'day') }} as account_age_days,
+        {{ dbt.datediff('last_active_date', 'date_day', 'day') }} as days_inactive,  -- noqa: LT05
+        {{ dbt.datediff('signup_date', 'date_day', 'day') }} as account_age_days,  -- noqa: LT05
         videos_to_date,
         first_week_videos,
         avg_completion

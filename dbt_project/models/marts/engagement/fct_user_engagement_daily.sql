@@ -70,7 +70,7 @@ to_date as (
     left join activity
         on
             user_days.user_id = activity.user_id
-            and activity.activity_date <= user_days.date_day
+            and user_days.date_day >= activity.activity_date
     group by user_days.user_id, user_days.plan, user_days.signup_date, user_days.date_day
 
 ),
@@ -82,8 +82,8 @@ tiered as (
         date_day,
         plan,
         last_active_date,
-        {{ dbt.datediff('last_active_date', 'date_day', 'day') }} as days_inactive,
-        {{ dbt.datediff('signup_date', 'date_day', 'day') }} as account_age_days,
+        {{ dbt.datediff('last_active_date', 'date_day', 'day') }} as days_inactive,  -- noqa: LT05
+        {{ dbt.datediff('signup_date', 'date_day', 'day') }} as account_age_days,  -- noqa: LT05
         videos_to_date,
         first_week_videos,
         avg_completion

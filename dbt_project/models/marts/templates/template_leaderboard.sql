@@ -59,8 +59,8 @@ current_period as (
     from timeframes
     inner join usage
         on
-            usage.created_at >= timeframes.window_start
-            and usage.created_at < timeframes.window_end
+            timeframes.window_start <= usage.created_at
+            and timeframes.window_end > usage.created_at
     left join video_exports on usage.video_id = video_exports.video_id
     group by timeframes.timeframe, usage.template_id
 
@@ -75,7 +75,7 @@ previous_period as (
     from timeframes
     inner join usage
         on
-            usage.created_at >= timeframes.previous_window_start
+            timeframes.previous_window_start <= usage.created_at
             and usage.created_at < case
                 when timeframes.timeframe = 'all' then {{ dbt.dateadd('day', -7, 'timeframes.window_end') }}
                 else timeframes.window_start
