@@ -1,5 +1,7 @@
-{#- One row per user and day (UTC) with any activity: videos created, finished and completed,
-    prompts, exports, scene edits, or a login. -#}
+{#- One row per user and day (UTC) with any activity: videos created, videos that finished (completed,
+    or failed — a failed video's last update is its failure) and of those completed,
+    prompts, exports or scene edits. Logins do not count: the app keeps only the latest login, which
+    would rewrite history on every login (and break incremental == full refresh). -#}
 
 with
 
@@ -9,14 +11,30 @@ videos as (
         user_id,
         cast(created_at as date) as activity_date,
         count(*) as videos_created,
-        count(case when status in ('completed', 'failed') then 1 end) as videos_finished,
+        0 as videos_finished,
+        0 as videos_completed,
+        0 as prompts,
+        0 as exports,
+        0 as scene_edits
+    from {{ ref('stg_app__videos') }}
+    group by user_id, cast(created_at as date)
+
+),
+
+finished_videos as (
+
+    select
+        user_id,
+        cast(case when status = 'completed' then completed_at else updated_at end as date) as activity_date,
+        0 as videos_created,
+        count(*) as videos_finished,
         count(case when status = 'completed' then 1 end) as videos_completed,
         0 as prompts,
         0 as exports,
-        0 as scene_edits,
-        0 as logins
+        0 as scene_edits
     from {{ ref('stg_app__videos') }}
-    group by user_id, cast(created_at as date)
+    where status in ('completed', 'failed')
+    group by user_id, cast(case when status = 'completed' then completed_at else updated_at end as date)
 
 ),
 
@@ -30,8 +48,7 @@ prompts as (
         0 as videos_completed,
         count(*) as prompts,
         0 as exports,
-        0 as scene_edits,
-        0 as logins
+        0 as scene_edits
     from {{ ref('stg_app__messages') }}
     where role = 'user'
     group by user_id, cast(created_at as date)
@@ -48,8 +65,7 @@ exports as (
         0 as videos_completed,
         0 as prompts,
         count(*) as exports,
-        0 as scene_edits,
-        0 as logins
+        0 as scene_edits
     from {{ ref('stg_app__exports') }}
     group by user_id, cast(created_at as date)
 
@@ -65,27 +81,9 @@ scene_edits as (
         0 as videos_completed,
         0 as prompts,
         0 as exports,
-        count(*) as scene_edits,
-        0 as logins
+        count(*) as scene_edits
     from {{ ref('stg_app__scene_iterations') }}
     group by user_id, cast(created_at as date)
-
-),
-
-logins as (
-
-    select
-        user_id,
-        cast(last_login_at as date) as activity_date,
-        0 as videos_created,
-        0 as videos_finished,
-        0 as videos_completed,
-        0 as prompts,
-        0 as exports,
-        0 as scene_edits,
-        1 as logins
-    from {{ ref('stg_app__users') }}
-    where last_login_at is not null
 
 ),
 
@@ -93,13 +91,13 @@ unioned as (
 
     select * from videos
     union all
+    select * from finished_videos
+    union all
     select * from prompts
     union all
     select * from exports
     union all
     select * from scene_edits
-    union all
-    select * from logins
 
 ),
 
@@ -113,8 +111,7 @@ daily as (
         sum(videos_completed) as videos_completed,
         sum(prompts) as prompts,
         sum(exports) as exports,
-        sum(scene_edits) as scene_edits,
-        sum(logins) as logins
+        sum(scene_edits) as scene_edits
     from unioned
     group by user_id, activity_date
 
@@ -128,6 +125,5 @@ select
     videos_completed,
     prompts,
     exports,
-    scene_edits,
-    logins
+    scene_edits
 from daily

@@ -1,7 +1,4 @@
 {{ config(
-    materialized='incremental',
-    unique_key=['student_id', 'date_day'],
-    incremental_strategy='delete+insert',
     indexes=[{'columns': ['date_day']}, {'columns': ['creator_id', 'date_day']}],
 ) }}
 
@@ -11,9 +8,6 @@ days as (
 
     select date_day
     from {{ ref('dim_dates') }}
-    {% if is_incremental() %}
-        where date_day >= {{ incremental_lower_bound('date_day') }}
-    {% endif %}
 
 ),
 

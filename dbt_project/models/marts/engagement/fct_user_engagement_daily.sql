@@ -1,7 +1,4 @@
 {{ config(
-    materialized='incremental',
-    unique_key=['user_id', 'date_day'],
-    incremental_strategy='delete+insert',
     indexes=[{'columns': ['date_day']}, {'columns': ['user_id']}],
 ) }}
 
@@ -11,9 +8,6 @@ days as (
 
     select date_day
     from {{ ref('dim_dates') }}
-    {% if is_incremental() %}
-        where date_day >= {{ incremental_lower_bound('date_day') }}
-    {% endif %}
 
 ),
 
@@ -21,7 +15,6 @@ users as (
 
     select
         user_id,
-        plan,
         signup_date
     from {{ ref('dim_users') }}
 
@@ -43,7 +36,6 @@ user_days as (
 
     select
         users.user_id,
-        users.plan,
         users.signup_date,
         days.date_day
     from users
@@ -55,7 +47,6 @@ to_date as (
 
     select
         user_days.user_id,
-        user_days.plan,
         user_days.signup_date,
         user_days.date_day,
         coalesce(max(activity.activity_date), user_days.signup_date) as last_active_date,
@@ -71,7 +62,7 @@ to_date as (
         on
             user_days.user_id = activity.user_id
             and user_days.date_day >= activity.activity_date
-    group by user_days.user_id, user_days.plan, user_days.signup_date, user_days.date_day
+    group by user_days.user_id, user_days.signup_date, user_days.date_day
 
 ),
 
@@ -80,7 +71,6 @@ tiered as (
     select
         user_id,
         date_day,
-        plan,
         last_active_date,
         {{ dbt.datediff('last_active_date', 'date_day', 'day') }} as days_inactive,  -- noqa: LT05
         {{ dbt.datediff('signup_date', 'date_day', 'day') }} as account_age_days,  -- noqa: LT05
@@ -94,7 +84,6 @@ tiered as (
 select
     user_id,
     date_day,
-    plan,
     last_active_date,
     days_inactive,
     account_age_days,

@@ -1,0 +1,47 @@
+{#- Every paywall event of seed 004's monetization funnel, one row per event. Incremental: rows changed within
+    the lookback window are merged on the event id. -#}
+
+{{ config(
+    materialized='incremental',
+    unique_key='paywall_event_id',
+    incremental_strategy='merge',
+    indexes=[{'columns': ['event_date']}, {'columns': ['user_id']}],
+) }}
+
+with
+
+paywall_events as (
+
+    select
+        paywall_event_id,
+        user_id,
+        session_id,
+        event_type,
+        package_id,
+        plan_at_event,
+        created_at,
+        updated_at
+    from {{ ref('stg_app__paywall_events') }}
+    {% if is_incremental() %}
+        where updated_at >= {{ incremental_lower_bound('updated_at') }}
+    {% endif %}
+
+)
+
+select
+    paywall_event_id,
+    user_id,
+    session_id,
+    event_type,
+    case event_type
+        when 'viewed' then 1
+        when 'clicked_package' then 2
+        when 'initiated_checkout' then 3
+        when 'completed_purchase' then 4
+    end as funnel_step,
+    package_id,
+    plan_at_event,
+    created_at,
+    cast(created_at as date) as event_date,
+    updated_at
+from paywall_events
