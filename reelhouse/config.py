@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from datetime import UTC, datetime
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -115,7 +115,8 @@ def _reporting_as_of() -> str | None:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ReelhouseError(f"REELHOUSE_AS_OF must be an ISO timestamp like 2026-11-16T12:00:00Z, not {value!r}")
+        raise ReelhouseError(
+            f"REELHOUSE_AS_OF must be an ISO timestamp like 2026-11-16T12:00:00Z, not {value!r}") from None
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
 
 

@@ -41,20 +41,14 @@ def main(
         out.print("[green]✓[/] demo world already generated (reelhouse demo advance --hours 1 adds activity)")
     else:
         generate(users=users, days=days, seed=seed)
-    from demo.stripe_world.background import running_stripe_server
-    from reelhouse.cli.ingest import Source, print_results, run_ingestion
+    from reelhouse.cli.pipeline import run_job
 
-    with running_stripe_server(stripe_demo_db_url(settings), settings.stripe_api_key) as stripe_server:
-        results = run_ingestion(list(Source), stripe_api_base=stripe_server.base_url)
-    print_results(results)
-    failed = [r for r in results if not r.ok]
-    if failed:
-        raise ReelhouseError(f"{len(failed)} table(s) failed to load: {failed[0].table}: {failed[0].error}")
-    out.print(f"[green]✓[/] ingested {sum(r.inserted + r.updated for r in results):,} rows into raw_app, "
-              "raw_stripe and raw_costs")
-    out.print("\nNext: [bold]reelhouse db url --role analyst[/] for SQL, [bold]reelhouse dev[/] for the Dagster UI, "
-              "[bold]reelhouse demo advance --hours 1[/] then [bold]reelhouse ingest[/] for an incremental load, "
-              "[bold]reelhouse --help[/] for everything else.")
+    if not run_job("hourly"):
+        raise ReelhouseError("the pipeline failed: see the failed steps above (details in `reelhouse dev`)")
+    out.print("[green]✓[/] ingested raw_app, raw_stripe and raw_costs, built the dbt marts and ran the checks")
+    out.print("\nNext: [bold]reelhouse db url --role analyst[/] for SQL on the marts, [bold]reelhouse dev[/] for the "
+              "Dagster UI, [bold]reelhouse demo advance --hours 1[/] then [bold]reelhouse run hourly[/] for an "
+              "incremental run, [bold]reelhouse --help[/] for everything else.")
 
 
 @app.command()

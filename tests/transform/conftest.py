@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.dbt_project import DBT_PROJECT_DIR
 from reelhouse.warehouse import dbt_env
-
-DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
 @pytest.fixture()
@@ -22,7 +21,7 @@ def run_dbt(tmp_path):
     def run(transformer_url: str, as_of: str, *args: str) -> str:
         done = subprocess.run(
             [str(dbt), *args, "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-            cwd=DBT_PROJECT, capture_output=True, text=True, timeout=900,
+            cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=900,
             env={**os.environ, **dbt_env(url=transformer_url, as_of=as_of)},
         )
         assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
