@@ -33,7 +33,7 @@ def prepare_manifest() -> Path:
     previous = os.getcwd()
     try:
         os.chdir(DBT_PROJECT_DIR)
-        result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+        result = dbtRunner().invoke(["parse", "--quiet", "--no-partial-parse", "--project-dir", str(DBT_PROJECT_DIR),
                                      "--profiles-dir", str(DBT_PROJECT_DIR)])
     finally:
         os.chdir(previous)
