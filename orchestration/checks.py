@@ -9,14 +9,17 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetKey,
     MetadataValue,
     asset_check,
+    multi_asset_check,
 )
 
+from expectations.load_health import row_count_anomalies, source_freshness
 from expectations.runner import run_suite
 from expectations.suite import Suite, load_suites
-from reelhouse.warehouse import role_url
+from reelhouse.warehouse import connect, role_url
 
 
 def _check_for(suite: Suite):
@@ -54,3 +57,56 @@ def gx_asset_checks(asset_keys: set[AssetKey]) -> list:
     if unknown:
         raise ValueError(f"suites for tables no asset produces: {', '.join(unknown)}")
     return [_check_for(suite) for suite in suites.values()]
+
+
+def _source_of(key: AssetKey) -> str:
+    return key.path[0].removeprefix("raw_")
+
+
+def load_health_checks(ingestion_keys: set[AssetKey]) -> list:
+    """Per source (app, stripe): a blocking freshness check and a warning row-count anomaly check on every
+    table asset, computed once from ops.load_audit. The price file changes rarely, so it has neither."""
+    checks = []
+    for source in ("app", "stripe"):
+        keys = sorted((k for k in ingestion_keys if _source_of(k) == source), key=lambda k: k.to_user_string())
+        if keys:
+            checks += [_freshness_check(source, keys), _anomaly_check(source, keys)]
+    return checks
+
+
+def _freshness_check(source: str, keys: list[AssetKey]):
+    specs = [AssetCheckSpec("source_freshness", asset=key, blocking=True,
+                            description=f"data from {source} landed within 6 h (warn after 2 h)") for key in keys]
+
+    @multi_asset_check(specs=specs, name=f"{source}_source_freshness")
+    def _check(context: AssetCheckExecutionContext):
+        with connect(role_url("transformer")) as conn:
+            freshness = source_freshness(conn, source)
+        for key in keys:
+            yield AssetCheckResult(
+                asset_key=key, check_name="source_freshness", passed=freshness.status != "error",
+                severity=AssetCheckSeverity.ERROR if freshness.status == "error" else AssetCheckSeverity.WARN,
+                metadata={"status": freshness.status, "detail": freshness.description},
+            )
+
+    return _check
+
+
+def _anomaly_check(source: str, keys: list[AssetKey]):
+    specs = [AssetCheckSpec("row_count_anomaly", asset=key, blocking=False,
+                            description="rows landed in 24 h are at least half the trailing 7-day median")
+             for key in keys]
+
+    @multi_asset_check(specs=specs, name=f"{source}_row_count_anomaly")
+    def _check(context: AssetCheckExecutionContext):
+        with connect(role_url("transformer")) as conn:
+            by_table = {a.table: a for a in row_count_anomalies(conn, source)}
+        for key in keys:
+            anomaly = by_table.get(key.path[-1])
+            yield AssetCheckResult(
+                asset_key=key, check_name="row_count_anomaly", passed=not (anomaly and anomaly.is_anomaly),
+                severity=AssetCheckSeverity.WARN,
+                metadata={"detail": anomaly.description if anomaly else "no loads recorded yet"},
+            )
+
+    return _check

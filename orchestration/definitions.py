@@ -6,7 +6,7 @@ from dagster import Definitions
 
 from orchestration.assets.ingestion import app_tables, provider_prices, stripe_objects
 from orchestration.assets.transform import dbt_models
-from orchestration.checks import gx_asset_checks
+from orchestration.checks import gx_asset_checks, load_health_checks
 from orchestration.jobs import full_rebuild, hourly_refresh, hourly_schedule
 from orchestration.resources import build_resources
 from orchestration.sensors import alert_data_team_on_final_failure
@@ -15,7 +15,10 @@ ASSETS = [app_tables, stripe_objects, provider_prices, dbt_models]
 
 defs = Definitions(
     assets=ASSETS,
-    asset_checks=gx_asset_checks({key for assets in ASSETS for key in assets.keys}),
+    asset_checks=[
+        *gx_asset_checks({key for assets in ASSETS for key in assets.keys}),
+        *load_health_checks({key for assets in (app_tables, stripe_objects) for key in assets.keys}),
+    ],
     jobs=[hourly_refresh, full_rebuild],
     schedules=[hourly_schedule],
     sensors=[alert_data_team_on_final_failure],

@@ -39,6 +39,8 @@ def test_hourly_job_lands_every_source_and_runs_the_checks(stripe_env):
             AssetKey(["raw_costs", "video_provider_prices"]), AssetKey(["staging", "stg_app__videos"])} <= materialized
     checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks.get("gx_videos") is True and checks.get("gx_credit_transactions") is True
+    assert checks.get("gx_revenue_daily") is True and checks.get("gx_mrr_daily") is True  # marts checked too
+    assert checks.get("source_freshness") is True
     with connect(role_url("transformer")) as conn:
         recorded = conn.execute("SELECT count(*) FROM ops.dq_results WHERE run_id = %s", (result.run_id,)).fetchone()
     assert recorded[0] >= 20
@@ -70,6 +72,30 @@ def test_a_failed_blocking_check_stops_dbt_and_is_recorded(stripe_env, demo_worl
         ).fetchall()
     expected = "purchases and plan allocations add credits; usage and expiration remove them"
     assert [row[0] for row in failed] == [expected]
+
+
+def test_a_stale_source_fails_its_freshness_check_and_blocks_dbt(stripe_env):
+    """Nothing new from Stripe for 7 hours (its loads keep running and find nothing): the blocking
+    freshness check fails on every Stripe table and nothing downstream is rebuilt."""
+    with connect(role_url("loader"), autocommit=True) as conn:
+        shifted = [row[0] for row in conn.execute(
+            "UPDATE ops.load_audit SET finished_at = finished_at - interval '7 hours'"
+            " WHERE source = 'stripe' RETURNING id").fetchall()]
+    try:
+        result = run_hourly()
+    finally:
+        with connect(role_url("loader"), autocommit=True) as conn:
+            conn.execute("UPDATE ops.load_audit SET finished_at = finished_at + interval '7 hours'"
+                         " WHERE id = ANY(%s)", (shifted,))
+    assert shifted
+    freshness = {e.asset_key.path[0]: e for e in result.get_asset_check_evaluations()
+                 if e.asset_check_key.name == "source_freshness"}
+    assert freshness["raw_stripe"].passed is False and freshness["raw_stripe"].severity.value == "ERROR"
+    assert "landed 7." in freshness["raw_stripe"].metadata["detail"].value
+    assert freshness["raw_app"].passed is True
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    assert not [key for key in materialized if key.path[0] in ("staging", "intermediate", "marts")]
+    assert not result.success
 
 
 def test_the_code_location_loads_with_every_job_schedule_and_sensor():
