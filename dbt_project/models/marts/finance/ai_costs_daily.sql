@@ -29,7 +29,7 @@ llm as (
         sum(cost_usd) as cost_usd,
         count(*) as requests
 
-    from {{ ref('int_llm_call_costs') }}
+    from {{ ref('fct_llm_calls') }}
     group by cast(created_at as date), provider, model
 
 ),

@@ -75,7 +75,7 @@ llm_costs as (
         sum(costs.cost_usd) as llm_cost_usd,
         count(distinct costs.user_id) as llm_users
 
-    from {{ ref('int_llm_call_costs') }} as costs
+    from {{ ref('fct_llm_calls') }} as costs
     left join users on costs.user_id = users.user_id
     group by cast(costs.created_at as date), coalesce(users.plan, 'unknown')
 

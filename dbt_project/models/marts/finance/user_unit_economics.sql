@@ -82,7 +82,7 @@ costs as (
         select
             user_id,
             cost_usd
-        from {{ ref('int_llm_call_costs') }}
+        from {{ ref('fct_llm_calls') }}
     ) as all_costs
     group by user_id
 

@@ -1,5 +1,6 @@
-{#- Every LLM API call of seed 004's LLM usage section (api_usage_metrics), one row per call. Incremental:
-    rows changed within the lookback window are merged on the call id. -#}
+{#- Every LLM API call of seed 004's LLM usage section (api_usage_metrics), one row per call, priced at the
+    model's price per 1k input/output tokens in effect on the call day (the finance team's price file).
+    Incremental: rows changed within the lookback window are merged on the call id. -#}
 
 {{ config(
     materialized='incremental',
@@ -31,22 +32,44 @@ calls as (
         where updated_at >= {{ incremental_lower_bound('updated_at') }}
     {% endif %}
 
+),
+
+prices as (
+
+    select
+        provider,
+        model,
+        usd_per_1k_input,
+        usd_per_1k_output,
+        effective_from,
+        effective_to
+    from {{ ref('stg_costs__llm_model_prices') }}
+
 )
 
 select
-    api_call_id,
-    user_id,
-    video_id,
-    provider,
-    model,
-    coalesce(tool_name, '(none)') as tool_name,
-    input_tokens,
-    output_tokens,
-    input_tokens + output_tokens as total_tokens,
-    response_ms,
-    is_success,
-    error_message,
-    created_at,
-    cast(created_at as date) as call_date,
-    updated_at
+    calls.api_call_id,
+    calls.user_id,
+    calls.video_id,
+    calls.provider,
+    calls.model,
+    coalesce(calls.tool_name, '(none)') as tool_name,
+    calls.input_tokens,
+    calls.output_tokens,
+    calls.input_tokens + calls.output_tokens as total_tokens,
+    calls.response_ms,
+    calls.is_success,
+    calls.error_message,
+    calls.created_at,
+    cast(calls.created_at as date) as call_date,
+    calls.updated_at,
+    prices.usd_per_1k_input is not null as is_priced,
+    calls.input_tokens / 1000.0 * prices.usd_per_1k_input
+    + calls.output_tokens / 1000.0 * prices.usd_per_1k_output as cost_usd
 from calls
+left join prices
+    on
+        calls.provider = prices.provider
+        and calls.model = prices.model
+        and cast(calls.created_at as date) >= prices.effective_from
+        and (prices.effective_to is null or cast(calls.created_at as date) < prices.effective_to)
