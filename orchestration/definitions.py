@@ -8,6 +8,7 @@ from orchestration.assets.ingestion import app_tables, provider_prices, stripe_o
 from orchestration.assets.transform import dbt_models
 from orchestration.checks import gx_asset_checks, load_health_checks
 from orchestration.jobs import full_rebuild, hourly_refresh, hourly_schedule
+from orchestration.reports import weekly_report, weekly_report_schedule
 from orchestration.resources import build_resources
 from orchestration.sensors import alert_data_team_on_final_failure
 
@@ -19,8 +20,8 @@ defs = Definitions(
         *gx_asset_checks({key for assets in ASSETS for key in assets.keys}),
         *load_health_checks({key for assets in (app_tables, stripe_objects) for key in assets.keys}),
     ],
-    jobs=[hourly_refresh, full_rebuild],
-    schedules=[hourly_schedule],
+    jobs=[hourly_refresh, full_rebuild, weekly_report],
+    schedules=[hourly_schedule, weekly_report_schedule],
     sensors=[alert_data_team_on_final_failure],
     resources=build_resources(),
 )

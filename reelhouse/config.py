@@ -55,6 +55,11 @@ class Settings:
     # Freezes "now" for the marts (24h/7d/30d windows, inactivity) at an ISO timestamp: demos and
     # tests replay a world that ended in the past. None: the wall clock.
     reporting_as_of: str | None = None
+    # The weekly report: admins get the platform report; each creator id maps to the addresses that get
+    # that creator's report (their own students only).
+    report_recipients: tuple[str, ...] = ()
+    creator_report_recipients: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    superset_url: str = "http://localhost:8088"
 
     @property
     def embedded(self) -> bool:
@@ -105,7 +110,30 @@ def get_settings() -> Settings:
             address.strip() for address in os.environ.get("ALERT_RECIPIENTS", "").split(",") if address.strip()
         ),
         reporting_as_of=_reporting_as_of(),
+        report_recipients=_addresses(os.environ.get("REPORT_RECIPIENTS", "")),
+        creator_report_recipients=_creator_recipients(os.environ.get("REPORT_CREATOR_RECIPIENTS", "")),
+        superset_url=os.environ.get("SUPERSET_URL", "http://localhost:8088").rstrip("/"),
     )
+
+
+def _addresses(value: str) -> tuple[str, ...]:
+    addresses = tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+    bad = [address for address in addresses if "@" not in address]
+    if bad:
+        raise ReelhouseError(f"not an email address in the report recipients: {bad[0]!r}")
+    return addresses
+
+
+def _creator_recipients(value: str) -> dict[int, tuple[str, ...]]:
+    """`12=ana@school.org;li@school.org,13=bo@academy.io`: creator id = that creator's report recipients."""
+    mapping: dict[int, tuple[str, ...]] = {}
+    for entry in (part.strip() for part in value.split(",") if part.strip()):
+        creator, _, addresses = entry.partition("=")
+        if not creator.strip().isdigit() or not addresses:
+            raise ReelhouseError(
+                f"REPORT_CREATOR_RECIPIENTS entries look like 12=ana@school.org;li@school.org, not {entry!r}")
+        mapping[int(creator)] = mapping.get(int(creator), ()) + _addresses(addresses)
+    return mapping
 
 
 def _reporting_as_of() -> str | None:

@@ -93,3 +93,32 @@ def scratch_warehouse(fresh_database):
                                                                                              "analyst")}}
 
     return make
+
+
+@pytest.fixture(scope="session")
+def built_marts(demo_world, tmp_path_factory) -> Path:
+    """Load every source of the demo world, `dbt build` and `dbt docs generate`; returns the target dir."""
+    import subprocess
+    import sys
+
+    from demo.stripe_world.background import running_stripe_server
+    from ingestion.app_db import load_app_tables
+    from ingestion.costs import load_costs
+    from ingestion.stripe import load_stripe
+    from orchestration.dbt_project import DBT_PROJECT_DIR
+    from reelhouse.config import get_settings
+    from reelhouse.warehouse import app_db_url, dbt_env, role_url
+
+    loader = role_url("loader")
+    load_costs(loader)
+    load_app_tables(app_db_url(), loader)
+    with running_stripe_server(demo_world["stripe_url"]) as server:
+        load_stripe(get_settings().stripe_api_key, server.base_url, loader)
+    target = tmp_path_factory.mktemp("dbt-target")
+    dbt = Path(sys.executable).with_name("dbt")
+    for args in (["build"], ["docs", "generate"]):
+        done = subprocess.run([str(dbt), *args, "--target-path", str(target), "--log-path", str(target)],
+                              cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=1200,
+                              env={**os.environ, **dbt_env()})
+        assert done.returncode == 0, done.stdout[-6000:]
+    return target

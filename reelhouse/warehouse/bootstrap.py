@@ -32,6 +32,23 @@ CREATE TABLE IF NOT EXISTS ops.dq_results (
 )
 """
 
+# The weekly report's send log (run as transformer): one 'sent' row per report, week and recipient makes a
+# retried or re-run job skip whoever already got it; failures are logged too, so they are reported.
+REPORT_SENDS_DDL = """
+CREATE TABLE IF NOT EXISTS ops.report_sends (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    report       text NOT NULL,
+    week_start   date NOT NULL,
+    recipient    text NOT NULL,
+    status       text NOT NULL CHECK (status IN ('sent', 'failed')),
+    message_id   text,
+    error        text,
+    logged_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS report_sends_once ON ops.report_sends (report, week_start, recipient)
+    WHERE status = 'sent'
+"""
+
 
 def _ensure_database(name: str, settings: Settings) -> None:
     with connect(admin_url("postgres", settings), autocommit=True) as conn:
@@ -73,6 +90,9 @@ def _grant_statements(database: str) -> list[sql.Composable]:
         sql.SQL(DQ_RESULTS_DDL),
         sql.SQL("ALTER TABLE ops.dq_results OWNER TO loader"),
         sql.SQL("GRANT SELECT, INSERT ON ops.dq_results TO transformer"),
+        sql.SQL(REPORT_SENDS_DDL),
+        sql.SQL("ALTER TABLE ops.report_sends OWNER TO loader"),
+        sql.SQL("GRANT SELECT, INSERT ON ops.report_sends TO transformer"),
     ]
     for schema in DBT_SCHEMAS:
         statements.append(

@@ -104,7 +104,7 @@ def test_the_code_location_loads_with_every_job_schedule_and_sensor():
 
     repository = defs.get_repository_def()
     jobs = {job.name for job in repository.get_all_jobs()}
-    assert {"hourly_refresh", "full_rebuild"} <= jobs
+    assert {"hourly_refresh", "full_rebuild", "weekly_report"} <= jobs
     for job in repository.get_all_jobs():
         assert job.run_config_schema is not None
     schedule = repository.get_schedule_def("hourly_refresh_schedule")
@@ -112,3 +112,5 @@ def test_the_code_location_loads_with_every_job_schedule_and_sensor():
     assert schedule.default_status.value == "RUNNING"
     assert repository.get_job("full_rebuild").tags["reelhouse/full_refresh"] == "true"
     assert repository.has_sensor_def("alert_data_team_on_final_failure")
+    weekly = repository.get_schedule_def("weekly_report_schedule")
+    assert weekly.cron_schedule == "0 8 * * 1" and weekly.execution_timezone == "UTC"

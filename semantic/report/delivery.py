@@ -1,0 +1,78 @@
+"""Sending the week's reports: each recipient exactly once per week, one failure never stops the others."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from email.message import EmailMessage
+
+from reelhouse.config import Settings
+from reelhouse.errors import ReelhouseError
+from reelhouse.mail import send_message
+from reelhouse.warehouse import connect, role_url
+from semantic.report.content import build_creator_report, build_platform_report
+from semantic.report.render import render_creator, render_platform
+
+
+@dataclass
+class SendSummary:
+    week_start: date | None = None
+    sent: list[tuple[str, str]] = field(default_factory=list)      # (report, recipient)
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # already sent this week
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (report, recipient, error)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _planned(settings: Settings, conn) -> list[tuple[str, Callable[[], EmailMessage]]]:
+    """(report name, message factory) per report; a report is built once and rendered per recipient."""
+    plans: list[tuple[str, Callable[[], EmailMessage]]] = []
+    if settings.report_recipients:
+        platform = build_platform_report(conn, settings.superset_url)
+        plans.append(("platform", lambda: render_platform(platform)[0]))
+    for creator_id in sorted(settings.creator_report_recipients):
+        report = build_creator_report(conn, creator_id, settings.superset_url)
+        plans.append((f"creator:{creator_id}", lambda report=report: render_creator(report)[0]))
+    return plans
+
+
+def _recipients(settings: Settings, report: str) -> tuple[str, ...]:
+    if report == "platform":
+        return settings.report_recipients
+    return settings.creator_report_recipients[int(report.split(":", 1)[1])]
+
+
+def send_weekly_reports(settings: Settings, on_progress: Callable[[str], None] | None = None) -> SendSummary:
+    """Send every configured report for the current reporting week, skipping whoever already got it."""
+    summary = SendSummary()
+    with connect(role_url("transformer", settings), autocommit=True) as conn:
+        week_start = conn.execute("SELECT min(current_start) FROM marts.wow_deltas WHERE weeks = 1").fetchone()[0]
+        if week_start is None:
+            raise ReelhouseError("the marts are empty: run the pipeline (reelhouse run hourly) before the report")
+        summary.week_start = week_start
+        for report, make_message in _planned(settings, conn):
+            for recipient in _recipients(settings, report):
+                already = conn.execute(
+                    "SELECT 1 FROM ops.report_sends WHERE report = %s AND week_start = %s AND recipient = %s"
+                    " AND status = 'sent'", (report, week_start, recipient)).fetchone()
+                if already:
+                    summary.skipped.append((report, recipient))
+                    continue
+                message = make_message()
+                message["To"] = recipient
+                try:
+                    send_message(message, settings.smtp)
+                except ReelhouseError as error:
+                    summary.failed.append((report, recipient, str(error)))
+                    conn.execute("INSERT INTO ops.report_sends (report, week_start, recipient, status, error)"
+                                 " VALUES (%s, %s, %s, 'failed', %s)", (report, week_start, recipient, str(error)))
+                    continue
+                conn.execute("INSERT INTO ops.report_sends (report, week_start, recipient, status, message_id)"
+                             " VALUES (%s, %s, %s, 'sent', %s)", (report, week_start, recipient, message["Message-ID"]))
+                summary.sent.append((report, recipient))
+                if on_progress:
+                    on_progress(f"sent {report} to {recipient}")
+    return summary

@@ -1,0 +1,177 @@
+"""The weekly report, sent for real: marts built on the demo world, a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+import shutil
+import subprocess
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from reelhouse.config import get_settings
+from reelhouse.warehouse import connect, role_url
+from reelhouse.warehouse.embedded import free_port
+from semantic.metrics import format_value, load_metrics
+from semantic.report import build_platform_report, render_platform, send_weekly_reports, standalone_html
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ADMINS = ("admin@example.com", "ops@example.com")
+REFUSED = "bounce@example.com"
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message and can refuse one address (a failing recipient)."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd API)
+        if address in self.refuse:
+            return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture()
+def inbox(built_marts):
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    with connect(role_url("analyst")) as conn:
+        creators = [row[0] for row in conn.execute(
+            "SELECT creator_id FROM marts.creator_overview WHERE students_at_risk > 0"
+            " ORDER BY students_total DESC, creator_id LIMIT 2").fetchall()]
+    environment = {
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none",
+        "REPORT_RECIPIENTS": ",".join(ADMINS),
+        "REPORT_CREATOR_RECIPIENTS": f"{creators[0]}=ana@school.org,{creators[1]}=bo@academy.io",
+    }
+    os.environ.update(environment)
+    get_settings.cache_clear()
+    handler.creators = creators
+    yield handler
+    controller.stop()
+    for name in environment:
+        os.environ.pop(name, None)
+    get_settings.cache_clear()
+    with connect(role_url("loader"), autocommit=True) as conn:
+        conn.execute("DELETE FROM ops.report_sends")
+
+
+def cids_in(html: str) -> set[str]:
+    return set(re.findall(r'src="cid:([^"]+)"', html))
+
+
+def metric_cells(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-metric="([a-z_0-9]+)">([^<]+)<', html))
+
+
+def test_every_recipient_gets_one_complete_email_whose_numbers_are_the_marts(inbox):
+    summary = send_weekly_reports(get_settings())
+    assert summary.ok and len(summary.sent) == 4 and not summary.skipped
+    assert sorted(m["To"] for m in inbox.messages) == sorted([*ADMINS, "ana@school.org", "bo@academy.io"])
+
+    for message in inbox.messages:
+        html = message.get_body(("html",)).get_content()
+        text = message.get_body(("plain",)).get_content()
+        assert text.strip() and html.strip()
+        attached = {part["Content-ID"].strip("<>") for part in message.walk() if part["Content-ID"]}
+        assert cids_in(html) and cids_in(html) <= attached
+
+    admin = inbox.to(ADMINS[0])[0]
+    html = admin.get_body(("html",)).get_content()
+    text = admin.get_body(("plain",)).get_content()
+    cells = metric_cells(html)
+    metrics = {m.wow_metric: m for m in load_metrics().values() if m.wow_metric}
+    with connect(role_url("analyst")) as conn:
+        deltas = conn.execute("SELECT metric, current_value FROM marts.wow_deltas WHERE weeks = 1").fetchall()
+        mrr = conn.execute("SELECT mrr_usd FROM marts.mrr_daily WHERE date_day = "
+                           "(SELECT min(current_end) - 1 FROM marts.wow_deltas)").fetchone()[0]
+        templates = [row[0] for row in conn.execute(
+            "SELECT template_name FROM marts.template_leaderboard WHERE timeframe = '7d'"
+            " ORDER BY usage_rank, template_name LIMIT 10").fetchall()]
+        at_risk = conn.execute(
+            "SELECT entities FROM marts.engagement_tier_daily WHERE population = 'user' AND engagement_tier = 'at_risk'"
+            " AND date_day = (SELECT min(current_end) - 1 FROM marts.wow_deltas)").fetchone()[0]
+    assert len(deltas) == 6
+    for metric_name, value in deltas:
+        expected = format_value(value, metrics[metric_name].format)
+        assert cells[metrics[metric_name].name] == expected
+        assert expected in text
+    assert format_value(mrr, "usd") in html and format_value(mrr, "usd") in text
+    positions = [text.index(f". {name}:") for name in templates]
+    assert positions == sorted(positions)
+    assert f"{at_risk:,} users are at risk" in text
+    assert "DATA HEALTH" in text and "http://localhost:8088/superset/dashboard/" in text
+
+    # A second run in the same week sends nothing.
+    again = send_weekly_reports(get_settings())
+    assert not again.sent and len(again.skipped) == 4 and len(inbox.messages) == 4
+
+
+def test_a_creator_email_holds_only_that_creators_students(inbox):
+    send_weekly_reports(get_settings())
+    first, second = inbox.creators
+    with connect(role_url("analyst")) as conn:
+        overview = conn.execute("SELECT students_total, students_active_7d, students_at_risk"
+                                " FROM marts.creator_overview WHERE creator_id = %s", (first,)).fetchone()
+        at_risk = {row[0]: row[1] for row in conn.execute(
+            "SELECT student_id, creator_id FROM marts.creator_at_risk_students").fetchall()}
+    message = inbox.to("ana@school.org")[0]
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    cells = metric_cells(html)
+    assert (cells["students_total"], cells["students_active_7d"], cells["students_at_risk"]) == tuple(
+        format_value(v, "integer") for v in overview)
+    listed = {int(student) for student in re.findall(r"^#(\d+) \(", text, flags=re.MULTILINE)}
+    assert listed and all(at_risk[student] == first for student in listed)
+    others = {student for student, creator in at_risk.items() if creator == second}
+    assert not listed & others
+    assert f"Creator {first}" in text and f"Creator {second}" not in text
+
+
+def test_one_failing_recipient_does_not_stop_the_others_and_only_it_is_retried(inbox, monkeypatch):
+    monkeypatch.setenv("REPORT_RECIPIENTS", f"{ADMINS[0]},{REFUSED}")
+    get_settings.cache_clear()
+    inbox.refuse.add(REFUSED)
+    first = send_weekly_reports(get_settings())
+    assert [(report, to) for report, to, _ in first.failed] == [("platform", REFUSED)]
+    assert len(first.sent) == 3 and "550" in first.failed[0][2]
+    inbox.refuse.clear()
+    retry = send_weekly_reports(get_settings())
+    assert retry.sent == [("platform", REFUSED)] and len(retry.skipped) == 3
+    assert len(inbox.to(REFUSED)) == 1 and len(inbox.to(ADMINS[0])) == 1
+
+
+def test_the_html_renders_in_headless_chromium(built_marts, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert browser, "Debian's chromium is needed (make test installs it: apt-get install chromium)"
+    with connect(role_url("transformer")) as conn:
+        message, _ = render_platform(build_platform_report(conn, get_settings().superset_url))
+    page = tmp_path / "weekly.html"
+    page.write_text(standalone_html(message))
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot = ARTIFACTS / "weekly_report.png"
+    screenshot.unlink(missing_ok=True)
+    subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+         "--window-size=800,1800", f"--screenshot={screenshot}", page.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
+    png = screenshot.read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000  # a rendered page, not a blank one
