@@ -49,6 +49,8 @@ def send_weekly_reports(settings: Settings, on_progress: Callable[[str], None] |
     """Send every configured report for the current reporting week, skipping whoever already got it."""
     summary = SendSummary()
     with connect(role_url("transformer", settings), autocommit=True) as conn:
+        # Two runs at once (a retry racing a manual --send) take turns, so the second sees the first's log.
+        conn.execute("SELECT pg_advisory_lock(hashtext('reelhouse.weekly_report'))")
         week_start = conn.execute("SELECT min(current_start) FROM marts.wow_deltas WHERE weeks = 1").fetchone()[0]
         if week_start is None:
             raise ReelhouseError("the marts are empty: run the pipeline (reelhouse run hourly) before the report")
@@ -75,4 +77,5 @@ def send_weekly_reports(settings: Settings, on_progress: Callable[[str], None] |
                 summary.sent.append((report, recipient))
                 if on_progress:
                     on_progress(f"sent {report} to {recipient}")
+        conn.execute("SELECT pg_advisory_unlock(hashtext('reelhouse.weekly_report'))")
     return summary

@@ -175,3 +175,12 @@ def test_the_html_renders_in_headless_chromium(built_marts, tmp_path):
     )
     png = screenshot.read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 20_000  # a rendered page, not a blank one
+
+
+def test_two_sends_at_once_still_send_each_email_once(inbox):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: send_weekly_reports(get_settings()), range(2)))
+    assert sorted(len(result.sent) for result in results) == [0, 4]
+    assert len(inbox.messages) == 4
