@@ -1,0 +1,82 @@
+{{ config(indexes=[{'columns': ['signup_week']}, {'columns': ['user_id'], 'unique': true}]) }}
+
+with
+
+users as (
+
+    select
+        user_id,
+        plan,
+        signed_up_at,
+        signup_week
+    from {{ ref('dim_users') }}
+
+),
+
+first_prompts as (
+
+    select
+        user_id,
+        min(created_at) as first_prompt_at
+    from {{ ref('stg_app__messages') }}
+    where role = 'user'
+    group by user_id
+
+),
+
+first_scenes as (
+
+    select
+        user_id,
+        min(created_at) as first_scene_at
+    from {{ ref('stg_app__scenes') }}
+    group by user_id
+
+),
+
+first_exports as (
+
+    select
+        user_id,
+        min(created_at) as first_export_at
+    from {{ ref('stg_app__exports') }}
+    group by user_id
+
+),
+
+steps as (
+
+    select
+        users.user_id,
+        users.plan,
+        users.signed_up_at,
+        users.signup_week,
+        first_prompts.first_prompt_at,
+        case
+            when first_scenes.first_scene_at >= first_prompts.first_prompt_at then first_scenes.first_scene_at
+        end as first_scene_at,
+        case
+            when
+                first_exports.first_export_at >= first_scenes.first_scene_at
+                and first_scenes.first_scene_at >= first_prompts.first_prompt_at
+                then first_exports.first_export_at
+        end as first_export_at
+    from users
+    left join first_prompts on users.user_id = first_prompts.user_id
+    left join first_scenes on users.user_id = first_scenes.user_id
+    left join first_exports on users.user_id = first_exports.user_id
+
+)
+
+select
+    user_id,
+    plan,
+    signed_up_at,
+    signup_week,
+    first_prompt_at,
+    first_scene_at,
+    first_export_at,
+    {{ dbt.datediff('signed_up_at', 'first_prompt_at', 'second') }} / 3600.0 as hours_to_first_prompt,
+    {{ dbt.datediff('first_prompt_at', 'first_scene_at', 'second') }} / 3600.0 as hours_prompt_to_first_scene,
+    {{ dbt.datediff('first_scene_at', 'first_export_at', 'second') }} / 3600.0 as hours_scene_to_first_export
+from steps
