@@ -76,7 +76,7 @@ select
     first_prompt_at,
     first_scene_at,
     first_export_at,
-    {{ dbt.datediff('signed_up_at', 'first_prompt_at', 'second') }} / 3600.0 as hours_to_first_prompt,
-    {{ dbt.datediff('first_prompt_at', 'first_scene_at', 'second') }} / 3600.0 as hours_prompt_to_first_scene,
-    {{ dbt.datediff('first_scene_at', 'first_export_at', 'second') }} / 3600.0 as hours_scene_to_first_export
+    {{ dbt.datediff('signed_up_at', 'first_prompt_at', 'second') }} / 3600.0 as hours_to_first_prompt,  -- noqa: LT05
+    {{ dbt.datediff('first_prompt_at', 'first_scene_at', 'second') }} / 3600.0 as hours_prompt_to_first_scene,  -- noqa: LT05
+    {{ dbt.datediff('first_scene_at', 'first_export_at', 'second') }} / 3600.0 as hours_scene_to_first_export  -- noqa: LT05
 from steps
