@@ -4,8 +4,7 @@ A failed recipient fails the step after the others were sent; the step retries w
 log (ops.report_sends) makes the retry send only to those still missing.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Dagster reads the op's context annotation at definition time.
 import os
 
 from dagster import (

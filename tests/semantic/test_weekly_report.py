@@ -184,3 +184,16 @@ def test_two_sends_at_once_still_send_each_email_once(inbox):
         results = list(pool.map(lambda _: send_weekly_reports(get_settings()), range(2)))
     assert sorted(len(result.sent) for result in results) == [0, 4]
     assert len(inbox.messages) == 4
+
+
+def test_the_dagster_weekly_report_job_sends_and_a_rerun_sends_nothing(inbox):
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("weekly_report")
+    with DagsterInstance.ephemeral() as instance:
+        first = job.execute_in_process(instance=instance, raise_on_error=False)
+        second = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert first.success and second.success
+    assert len(inbox.messages) == 4
