@@ -9,32 +9,69 @@ days as (
 
 ),
 
-videos as (
+funnel as (
 
     select
-        video_id,
-        cast(created_at as date) as created_on,
-        status = 'draft' as is_draft,
-        case
-            when status = 'completed' then cast(completed_at as date)
-            when status = 'failed' then cast(updated_at as date)
-        end as finished_on
-    from {{ ref('stg_app__videos') }}
+        date_day,
+        videos_started,
+        videos_completed,
+        completion_rate,
+        avg_minutes_to_complete,
+        credits_per_completed_video
+    from {{ ref('creation_funnel_daily') }}
 
 ),
 
-in_production as (
+videos as (
+
+    select
+        created_on,
+        finished_on,
+        status
+    from {{ ref('int_video_pipeline_stages') }}
+
+),
+
+created_per_day as (
+
+    select
+        created_on,
+        count(*) as videos_created,
+        count(case when status = 'draft' then 1 end) as drafts_created
+    from videos
+    group by created_on
+
+),
+
+finished_per_day as (
+
+    select
+        finished_on,
+        count(*) as videos_finished,
+        count(case when status = 'completed' then 1 end) as videos_completed_on_day
+    from videos
+    where finished_on is not null
+    group by finished_on
+
+),
+
+running_totals as (
 
     select
         days.date_day,
-        count(videos.video_id) as videos_to_date,
-        count(case
-            when not videos.is_draft and (videos.finished_on is null or videos.finished_on > days.date_day) then 1
-        end) as videos_in_production,
-        count(case when videos.is_draft then 1 end) as open_drafts
+        sum(coalesce(created_per_day.videos_created, 0)) over (
+            order by days.date_day rows between unbounded preceding and current row
+        ) as total_videos,
+        sum(coalesce(finished_per_day.videos_finished, 0)) over (
+            order by days.date_day rows between unbounded preceding and current row
+        ) as videos_finished_to_date,
+        sum(coalesce(created_per_day.drafts_created, 0)) over (
+            order by days.date_day rows between unbounded preceding and current row
+        ) as open_drafts,
+        coalesce(finished_per_day.videos_completed_on_day, 0) as videos_completed_on_day
     from days
-    left join videos on days.date_day >= videos.created_on
-    group by days.date_day
+    left join created_per_day on days.date_day = created_per_day.created_on
+    left join finished_per_day on days.date_day = finished_per_day.finished_on
 
 ),
 
@@ -62,10 +99,11 @@ exports as (
 select
     days.date_day,
     funnel.videos_started as videos_created,
-    in_production.videos_to_date as total_videos,
-    in_production.videos_in_production,
-    in_production.open_drafts,
+    running_totals.total_videos,
+    running_totals.total_videos - running_totals.videos_finished_to_date as videos_in_production,
+    running_totals.open_drafts,
     funnel.videos_completed,
+    running_totals.videos_completed_on_day,
     funnel.completion_rate,
     funnel.avg_minutes_to_complete,
     funnel.credits_per_completed_video,
@@ -73,7 +111,7 @@ select
     coalesce(exports.exports, 0) as exports,
     coalesce(exports.exports_completed, 0) as exports_completed
 from days
-inner join {{ ref('creation_funnel_daily') }} as funnel on days.date_day = funnel.date_day
-inner join in_production on days.date_day = in_production.date_day
+inner join funnel on days.date_day = funnel.date_day
+inner join running_totals on days.date_day = running_totals.date_day
 left join prompts on days.date_day = prompts.sent_on
 left join exports on days.date_day = exports.created_on

@@ -5,11 +5,20 @@ with
 videos as (
 
     select
-        cast(created_at as date) as date_day,
+        created_on,
+        content_type
+    from {{ ref('int_video_pipeline_stages') }}
+
+),
+
+per_type as (
+
+    select
+        created_on as date_day,
         content_type,
         count(*) as videos_created
-    from {{ ref('stg_app__videos') }}
-    group by cast(created_at as date), content_type
+    from videos
+    group by created_on, content_type
 
 )
 
@@ -18,4 +27,4 @@ select
     content_type,
     videos_created,
     videos_created * 1.0 / sum(videos_created) over (partition by date_day) as share_of_day
-from videos
+from per_type

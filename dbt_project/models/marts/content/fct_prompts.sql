@@ -17,11 +17,10 @@ messages as (
         created_at,
         updated_at
     from {{ ref('stg_app__messages') }}
-    where
-        role = 'user'
-        {% if is_incremental() %}
-            and updated_at >= {{ incremental_lower_bound('updated_at') }}
-        {% endif %}
+    where role = 'user'
+    {% if is_incremental() %}
+        and updated_at >= {{ incremental_lower_bound('updated_at') }}
+    {% endif %}
 
 )
 

@@ -38,5 +38,6 @@ select
     created_at as started_at,
     cast(created_at as date) as started_on,
     last_watched_at,
+    cast(last_watched_at as date) as watched_on,
     updated_at
 from views

@@ -39,7 +39,7 @@ biggest_drop as (
             partition by video_id order by drop_from_previous_point desc, position_pct asc
         ) as drop_rank
     from {{ ref('video_retention_curve') }}
-    where position_pct > 0
+    where position_pct > 0 and drop_from_previous_point > 0
 
 ),
 

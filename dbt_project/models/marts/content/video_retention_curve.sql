@@ -2,13 +2,24 @@
 
 with
 
-views as (
+course_videos as (
 
     select
         video_id,
-        creator_id,
-        watch_fraction
-    from {{ ref('fct_video_views') }}
+        creator_id
+    from {{ ref('stg_app__videos') }}
+    where creator_id is not null
+
+),
+
+views as (
+
+    select
+        fct_video_views.video_id,
+        course_videos.creator_id,
+        fct_video_views.watch_fraction
+    from {{ ref('fct_video_views') }} as fct_video_views
+    inner join course_videos on fct_video_views.video_id = course_videos.video_id
 
 ),
 
@@ -19,15 +30,14 @@ points as (
 
 ),
 
-viewers_at_point as (
+viewers_per_point as (
 
     select
         views.video_id,
         views.creator_id,
         points.position_pct,
-        count(case when views.watch_fraction * 100 >= points.position_pct then 1 end) as viewers_remaining,
-        count(*) as views
-
+        count(*) as total_views,
+        count(case when views.watch_fraction * 100 >= points.position_pct then 1 end) as viewers_remaining
     from views
     cross join points
     group by views.video_id, views.creator_id, points.position_pct
@@ -40,9 +50,11 @@ curve as (
         video_id,
         creator_id,
         position_pct,
+        total_views,
         viewers_remaining,
-        viewers_remaining * 1.0 / nullif(views, 0) as share_remaining
-    from viewers_at_point
+        viewers_remaining * 1.0 / nullif(total_views, 0) as share_remaining,
+        lag(viewers_remaining) over (partition by video_id order by position_pct) as viewers_at_previous_point
+    from viewers_per_point
 
 )
 
@@ -50,9 +62,10 @@ select
     video_id,
     creator_id,
     position_pct,
+    total_views,
     viewers_remaining,
     share_remaining,
-    coalesce(
-        lag(share_remaining) over (partition by video_id order by position_pct) - share_remaining, 0
-    ) as drop_from_previous_point
+    coalesce(viewers_at_previous_point - viewers_remaining, 0) as viewers_dropped,
+    coalesce(viewers_at_previous_point - viewers_remaining, 0) * 1.0
+    / nullif(total_views, 0) as drop_from_previous_point
 from curve

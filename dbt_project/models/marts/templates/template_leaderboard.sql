@@ -8,7 +8,11 @@ timeframes as (
         timeframe,
         window_start,
         window_end,
-        previous_window_start
+        previous_window_start,
+        case
+            when timeframe = 'all' then {{ dbt.dateadd('day', -7, 'window_end') }}
+            else window_start
+        end as previous_window_end
     from {{ ref('int_timeframes') }}
 
 ),
@@ -27,42 +31,82 @@ templates as (
 usage as (
 
     select
-        template_id,
-        user_id,
-        video_id,
-        created_at
-    from {{ ref('stg_app__template_usage') }}
+        template_usage.template_id,
+        template_usage.user_id,
+        template_usage.video_id,
+        template_usage.created_at
+    from {{ ref('stg_app__template_usage') }} as template_usage
+    inner join templates on template_usage.template_id = templates.template_id
 
 ),
 
-video_exports as (
+finished_exports as (
 
     select
         video_id,
-        count(case when status = 'completed' then 1 end) as exports_completed,
-        count(*) as exports_finished
+        status,
+        created_at
     from {{ ref('stg_app__exports') }}
     where status in ('completed', 'failed')
-    group by video_id
+
+),
+
+current_usage as (
+
+    select
+        timeframes.timeframe,
+        timeframes.window_start,
+        timeframes.window_end,
+        usage.template_id,
+        usage.user_id,
+        usage.video_id
+    from timeframes
+    inner join usage
+        on
+            timeframes.window_start <= usage.created_at
+            and timeframes.window_end > usage.created_at
 
 ),
 
 current_period as (
 
     select
-        timeframes.timeframe,
-        usage.template_id,
+        timeframe,
+        template_id,
         count(*) as usage_count,
-        count(distinct usage.user_id) as unique_users,
-        sum(video_exports.exports_completed) as exports_completed,
-        sum(video_exports.exports_finished) as exports_finished
-    from timeframes
-    inner join usage
+        count(distinct user_id) as unique_users
+    from current_usage
+    group by timeframe, template_id
+
+),
+
+template_videos as (
+
+    select distinct
+        timeframe,
+        window_start,
+        window_end,
+        template_id,
+        video_id
+    from current_usage
+    where video_id is not null
+
+),
+
+template_exports as (
+
+    select
+        template_videos.timeframe,
+        template_videos.template_id,
+        count(case when finished_exports.status = 'completed' then 1 end) as exports_completed,
+        count(*) as exports_finished
+    from template_videos
+    inner join finished_exports
         on
-            timeframes.window_start <= usage.created_at
-            and timeframes.window_end > usage.created_at
-    left join video_exports on usage.video_id = video_exports.video_id
-    group by timeframes.timeframe, usage.template_id
+            template_videos.video_id = finished_exports.video_id
+            and template_videos.window_start <= finished_exports.created_at
+            and template_videos.window_end > finished_exports.created_at
+    group by template_videos.timeframe, template_videos.template_id
 
 ),
 
@@ -76,10 +120,7 @@ previous_period as (
     inner join usage
         on
             timeframes.previous_window_start <= usage.created_at
-            and usage.created_at < case
-                when timeframes.timeframe = 'all' then {{ dbt.dateadd('day', -7, 'timeframes.window_end') }}
-                else timeframes.window_start
-            end
+            and timeframes.previous_window_end > usage.created_at
     group by timeframes.timeframe, usage.template_id
 
 ),
@@ -89,13 +130,25 @@ ranked_current as (
     select
         current_period.timeframe,
         current_period.template_id,
+        templates.template_name,
+        templates.category,
+        templates.thumbnail_url,
         current_period.usage_count,
         current_period.unique_users,
-        current_period.exports_completed * 1.0 / nullif(current_period.exports_finished, 0) as export_success_rate,
-        rank() over (
+        template_exports.exports_completed * 1.0 / nullif(template_exports.exports_finished, 0) as export_success_rate,
+        dense_rank() over (
             partition by current_period.timeframe order by current_period.usage_count desc
-        ) as usage_rank
+        ) as usage_rank,
+        row_number() over (
+            partition by current_period.timeframe
+            order by current_period.usage_count desc, templates.template_name asc, current_period.template_id asc
+        ) as leaderboard_position
     from current_period
+    inner join templates on current_period.template_id = templates.template_id
+    left join template_exports
+        on
+            current_period.timeframe = template_exports.timeframe
+            and current_period.template_id = template_exports.template_id
 
 ),
 
@@ -104,7 +157,7 @@ ranked_previous as (
     select
         timeframe,
         template_id,
-        rank() over (partition by timeframe order by usage_count desc) as usage_rank
+        dense_rank() over (partition by timeframe order by usage_count desc) as usage_rank
     from previous_period
 
 )
@@ -112,17 +165,17 @@ ranked_previous as (
 select
     ranked_current.timeframe,
     ranked_current.usage_rank,
+    ranked_current.leaderboard_position,
     ranked_current.template_id,
-    templates.template_name,
-    templates.category,
-    templates.thumbnail_url,
+    ranked_current.template_name,
+    ranked_current.category,
+    ranked_current.thumbnail_url,
     ranked_current.usage_count,
     ranked_current.unique_users,
     ranked_current.export_success_rate,
     ranked_previous.usage_rank as previous_rank,
     ranked_previous.usage_rank - ranked_current.usage_rank as rank_change
 from ranked_current
-inner join templates on ranked_current.template_id = templates.template_id
 left join ranked_previous
     on
         ranked_current.timeframe = ranked_previous.timeframe
