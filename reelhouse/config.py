@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import URL, make_url
 
@@ -38,6 +39,24 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class SupersetSettings:
+    """Apache Superset, run from its own virtualenv. Secrets None = generate and keep them (demo mode only)."""
+
+    venv: Path
+    url: str = "http://localhost:8088"
+    admin_user: str = "admin"
+    admin_password: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    metadata_url: str | None = field(default=None, repr=False)  # None: a `superset` database beside the warehouse
+    cache_redis_url: str | None = None  # None: a file cache in the state folder
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Resolved settings. URLs are None when the embedded server provides them."""
 
@@ -59,7 +78,7 @@ class Settings:
     # that creator's report (their own students only).
     report_recipients: tuple[str, ...] = ()
     creator_report_recipients: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    superset_url: str = "http://localhost:8088"
+    superset: SupersetSettings = field(repr=False, default_factory=lambda: SupersetSettings(venv=Path("superset-venv")))
 
     @property
     def embedded(self) -> bool:
@@ -71,22 +90,22 @@ class Settings:
         return self.home / "pgdata"
 
 
-def _role_passwords(home: Path) -> dict[str, str]:
-    """Role passwords: the environment wins, else generated once and kept (0600) in the state folder."""
+def stored_secret(home: Path, name: str) -> str:
+    """A generated secret kept (0600) in the state folder: made on first use, the same ever after."""
     stored_path = home / "credentials.json"
     stored: dict[str, str] = json.loads(stored_path.read_text()) if stored_path.exists() else {}
-    generated = {
-        role: secrets.token_urlsafe(18)
-        for role in ("postgres", *ROLE_NAMES)
-        if role not in stored and not os.environ.get(f"WAREHOUSE_{role.upper()}_PASSWORD")
-    }
-    if generated:
+    if name not in stored:
         home.mkdir(parents=True, exist_ok=True)
-        stored_path.write_text(json.dumps({**stored, **generated}))
+        stored[name] = secrets.token_urlsafe(18)
+        stored_path.write_text(json.dumps(stored))
         stored_path.chmod(0o600)
-    stored = {**stored, **generated}
+    return stored[name]
+
+
+def _role_passwords(home: Path) -> dict[str, str]:
+    """Role passwords: the environment wins, else generated once and kept in the state folder."""
     return {
-        role: os.environ.get(f"WAREHOUSE_{role.upper()}_PASSWORD") or stored[role]
+        role: os.environ.get(f"WAREHOUSE_{role.upper()}_PASSWORD") or stored_secret(home, role)
         for role in ("postgres", *ROLE_NAMES)
     }
 
@@ -112,7 +131,19 @@ def get_settings() -> Settings:
         reporting_as_of=_reporting_as_of(),
         report_recipients=_addresses(os.environ.get("REPORT_RECIPIENTS", "")),
         creator_report_recipients=_creator_recipients(os.environ.get("REPORT_CREATOR_RECIPIENTS", "")),
-        superset_url=os.environ.get("SUPERSET_URL", "http://localhost:8088").rstrip("/"),
+        superset=_superset_settings(home),
+    )
+
+
+def _superset_settings(home: Path) -> SupersetSettings:
+    return SupersetSettings(
+        venv=Path(os.environ.get("SUPERSET_VENV") or home / "superset" / "venv").expanduser().resolve(),
+        url=os.environ.get("SUPERSET_URL", "http://localhost:8088").rstrip("/"),
+        admin_user=os.environ.get("SUPERSET_ADMIN_USER", "admin"),
+        admin_password=os.environ.get("SUPERSET_ADMIN_PASSWORD") or None,
+        secret_key=os.environ.get("SUPERSET_SECRET_KEY") or None,
+        metadata_url=os.environ.get("SUPERSET_METADATA_URL") or None,
+        cache_redis_url=os.environ.get("SUPERSET_CACHE_REDIS_URL") or None,
     )
 
 

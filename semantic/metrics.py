@@ -18,12 +18,12 @@ class Metric:
     name: str
     label: str
     table: str
-    time_column: str
     sql: str
     format: str
-    higher_is_better: bool
     description: str
     owner: str
+    higher_is_better: bool = True
+    time_column: str | None = None  # the day column sparklines group by; None for marts without one
     wow_metric: str | None = None
 
     def render(self, value: float | Decimal | None) -> str:

@@ -39,9 +39,9 @@ def weekly(
         with connect(role_url("transformer", settings)) as conn:
             try:
                 if creator is None:
-                    message, _ = render_platform(build_platform_report(conn, settings.superset_url))
+                    message, _ = render_platform(build_platform_report(conn, settings.superset.url))
                 else:
-                    message, _ = render_creator(build_creator_report(conn, creator, settings.superset_url))
+                    message, _ = render_creator(build_creator_report(conn, creator, settings.superset.url))
             except LookupError as error:
                 raise ReelhouseError(str(error)) from None
         preview.write_text(standalone_html(message))

@@ -31,10 +31,10 @@ def _planned(settings: Settings, conn) -> list[tuple[str, Callable[[], EmailMess
     """(report name, message factory) per report; a report is built once and rendered per recipient."""
     plans: list[tuple[str, Callable[[], EmailMessage]]] = []
     if settings.report_recipients:
-        platform = build_platform_report(conn, settings.superset_url)
+        platform = build_platform_report(conn, settings.superset.url)
         plans.append(("platform", lambda: render_platform(platform)[0]))
     for creator_id in sorted(settings.creator_report_recipients):
-        report = build_creator_report(conn, creator_id, settings.superset_url)
+        report = build_creator_report(conn, creator_id, settings.superset.url)
         plans.append((f"creator:{creator_id}", lambda report=report: render_creator(report)[0]))
     return plans
 

@@ -161,7 +161,7 @@ def test_the_html_renders_in_headless_chromium(built_marts, tmp_path):
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     assert browser, "Debian's chromium is needed (make test installs it: apt-get install chromium)"
     with connect(role_url("transformer")) as conn:
-        message, _ = render_platform(build_platform_report(conn, get_settings().superset_url))
+        message, _ = render_platform(build_platform_report(conn, get_settings().superset.url))
     page = tmp_path / "weekly.html"
     page.write_text(standalone_html(message))
     ARTIFACTS.mkdir(exist_ok=True)

@@ -1,0 +1,1 @@
+"""Apache Superset run as a service next to the warehouse (its own virtualenv)."""
