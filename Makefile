@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install lint clean browser
+.PHONY: demo test install lint clean browser superset
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/reelhouse demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser superset
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Superset 6.1 lives in its own virtualenv (it pins SQLAlchemy 1.4 and pandas 2.1); installed once.
+superset: $(STAMP)
+	$(BIN)/reelhouse superset install
 
 # The email and dashboard browser tests use Debian's chromium (test tools cannot download browsers here).
 browser:

@@ -8,7 +8,7 @@ import sys
 import typer
 from rich.console import Console
 
-from reelhouse.cli import db, demo, ingest, pipeline, report, stripe
+from reelhouse.cli import db, demo, ingest, pipeline, report, stripe, superset
 from reelhouse.errors import ReelhouseError
 
 console = Console(stderr=True, soft_wrap=True)
@@ -24,6 +24,7 @@ cli.add_typer(db.app, name="db", help="Start, stop and initialise the warehouse 
 cli.add_typer(demo.app, name="demo", help="The demo world: run everything end to end, generate data, serve Stripe.")
 cli.add_typer(pipeline.run_app, name="run", help="Run a pipeline job once from the command line, with progress.")
 cli.add_typer(stripe.app, name="stripe", help="Stripe entry points: the webhook receiver.")
+cli.add_typer(superset.app, name="superset", help="Apache Superset: install, start/stop, dashboards as code.")
 cli.add_typer(report.app, name="report", help="The weekly report email: preview it or send it now.")
 cli.command("ingest")(ingest.ingest)
 cli.command("dev")(pipeline.dev)

@@ -28,8 +28,10 @@ def main(
     users: int = typer.Option(2000, min=10, help="users in the generated world (first run only)"),
     days: int = typer.Option(120, min=14, help="days of history (first run only)"),
     seed: int = typer.Option(7, help="random seed: the same seed gives the same world"),
+    superset: bool = typer.Option(True, "--superset/--no-superset",
+                                  help="bring Superset up with every dashboard (skip for the pipeline only)"),
 ) -> None:
-    """Run everything end to end on the embedded default: warehouse, demo world, pipeline."""
+    """Run everything end to end on the embedded default: warehouse, demo world, pipeline, Superset."""
     if ctx.invoked_subcommand is not None:
         return
     from demo.app_world import world_exists
@@ -46,6 +48,11 @@ def main(
     if not run_job("hourly"):
         raise ReelhouseError("the pipeline failed: see the failed steps above (details in `reelhouse dev`)")
     out.print("[green]✓[/] ingested raw_app, raw_stripe and raw_costs, built the dbt marts and ran the checks")
+    if superset:
+        from reelhouse.cli.superset import bring_up
+
+        out.print("bringing up Superset (first time: installs it in its own virtualenv, about 2 minutes)")
+        bring_up()
     out.print("\nNext: [bold]reelhouse db url --role analyst[/] for SQL on the marts, [bold]reelhouse dev[/] for the "
               "Dagster UI, [bold]reelhouse demo advance --hours 1[/] then [bold]reelhouse run hourly[/] for an "
               "incremental run, [bold]reelhouse --help[/] for everything else.")

@@ -75,10 +75,19 @@ def _order(column: str) -> tuple[str, bool]:
     return (column[1:], False) if column.startswith("-") else (column, True)
 
 
-def _base_query(spec: ChartSpec) -> dict[str, Any]:
+def _where(spec: ChartSpec, time_column: str | None) -> str | None:
+    """The chart's own filter; a KPI card by week or month also leaves out the period still running, so its
+    number and its change compare whole periods."""
+    conditions = [spec.where] if spec.where else []
+    if spec.viz == "kpi_trend" and spec.grain != "day" and time_column:
+        conditions.append(f"{time_column} < date_trunc('{spec.grain}', current_date)")
+    return " and ".join(f"({condition})" for condition in conditions) or None
+
+
+def _base_query(spec: ChartSpec, where: str | None) -> dict[str, Any]:
     return {
         "filters": [],
-        "extras": {"having": "", "where": f"({spec.where})" if spec.where else ""},
+        "extras": {"having": "", "where": where or ""},
         "applied_time_extras": {},
         "columns": [],
         "metrics": [],
@@ -94,11 +103,11 @@ def _base_query(spec: ChartSpec) -> dict[str, Any]:
     }
 
 
-def _base_params(spec: ChartSpec, metrics: dict[str, Metric]) -> dict[str, Any]:
+def _base_params(spec: ChartSpec, metrics: dict[str, Metric], where: str | None) -> dict[str, Any]:
     params: dict[str, Any] = {
         "viz_type": spec.viz_type,
-        "adhoc_filters": ([{"clause": "WHERE", "expressionType": "SQL", "sqlExpression": spec.where,
-                            "subject": None, "operator": None, "comparator": None}] if spec.where else []),
+        "adhoc_filters": ([{"clause": "WHERE", "expressionType": "SQL", "sqlExpression": where,
+                            "subject": None, "operator": None, "comparator": None}] if where else []),
         "time_range": "No filter",
         "row_limit": spec.row_limit,
         "color_scheme": "supersetColors",
@@ -123,11 +132,12 @@ def _axis_column(spec: ChartSpec, time_column: str | None) -> dict[str, Any] | s
 
 def build_chart(spec: ChartSpec, metrics: dict[str, Metric], dataset_id: int = 0) -> tuple[dict, dict]:
     """(params, query_context) for one chart; dataset ids are fixed up by Superset's importer."""
-    params = _base_params(spec, metrics)
-    query = _base_query(spec)
-    post_processing: list[dict[str, Any]] = []
     names = list(spec.metrics)
     time_column = metrics[names[0]].time_column if names else None
+    where = _where(spec, time_column)
+    params = _base_params(spec, metrics, where)
+    query = _base_query(spec, where)
+    post_processing: list[dict[str, Any]] = []
 
     if spec.viz in ("kpi", "kpi_trend"):
         params["metric"] = names[0]
@@ -136,7 +146,8 @@ def build_chart(spec: ChartSpec, metrics: dict[str, Metric], dataset_id: int = 0
         if spec.viz == "kpi_trend":
             axis = _axis_column(spec, time_column)
             params.update({"x_axis": time_column, "time_grain_sqla": TIME_GRAINS[spec.grain], "compare_lag": 1,
-                           "compare_suffix": f"vs previous {spec.grain}", "show_trend_line": True,
+                           "compare_suffix": f"vs the {spec.grain} before",
+                           "show_trend_line": True,
                            "start_y_axis_at_zero": True, "rolling_type": "None", "time_format": "smart_date"})
             query["columns"] = [axis]
             query["orderby"] = [[axis["label"] if isinstance(axis, dict) else axis, True]]

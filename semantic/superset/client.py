@@ -7,7 +7,9 @@ from typing import Any
 
 import requests
 
+from reelhouse.config import Settings, get_settings
 from reelhouse.errors import ReelhouseError
+from reelhouse.superset.service import admin_password
 
 
 class SupersetError(ReelhouseError):
@@ -83,3 +85,9 @@ def _rison(value: Any) -> str:
     if isinstance(value, dict):
         return "(" + ",".join(f"{_rison(key)}:{_rison(item)}" for key, item in value.items()) + ")"
     raise TypeError(f"cannot encode {type(value).__name__} as Rison")
+
+
+def admin_client(settings: Settings | None = None) -> SupersetClient:
+    """The admin session for provisioning and publishing, with credentials from the settings."""
+    settings = settings or get_settings()
+    return SupersetClient(settings.superset.url, settings.superset.admin_user, admin_password(settings))

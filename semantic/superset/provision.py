@@ -209,3 +209,17 @@ def ensure_creator_login(client: SupersetClient, marts: dict[str, Mart], creator
         client.put(f"/api/v1/security/users/{users[0]['id']}", user)
     else:
         client.post("/api/v1/security/users/", user)
+
+
+def demo_creator_login(client: SupersetClient, analyst_url: str, password: str) -> tuple[str, int] | None:
+    """Demo mode: a login for the creator with the most students, so people can see RLS at work."""
+    with psycopg.connect(analyst_url) as conn:
+        row = conn.execute(f"SELECT creator_id FROM {MARTS_SCHEMA}.creator_overview"  # noqa: S608
+                           " ORDER BY students_total DESC, creator_id LIMIT 1").fetchone()
+    if row is None:
+        return None
+    creator_id = int(row[0])
+    username = f"creator{creator_id}"
+    ensure_creator_login(client, read_marts(analyst_url), creator_id, username, password,
+                         f"{username}@reelhouse.local")
+    return username, creator_id

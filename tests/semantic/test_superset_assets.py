@@ -1,0 +1,70 @@
+"""The Superset assets in code hang together before any Superset runs: specs parse, metrics exist on the
+chart's mart, the bundle's dashboards reference only charts it contains, and dbt exposures match the boards."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from semantic.superset.assets import (
+    Column,
+    Mart,
+    asset_uuid,
+    build_bundle,
+    load_dashboards,
+)
+from semantic.superset.charts import ChartSpec
+
+EXPOSURES = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts" / "_exposures.yml"
+
+
+def _fake_marts() -> dict[str, Mart]:
+    """Every mart the specs and metrics name, with the columns they use (the real ones come from PostgreSQL)."""
+    from semantic.metrics import load_metrics
+
+    names = {chart.dataset for spec in load_dashboards() for chart in spec.charts}
+    names |= {metric.table.removeprefix("marts.") for metric in load_metrics().values()}
+    return {name: Mart(name, f"{name} mart", (Column("date_day", "date", "day"), Column("creator_id", "bigint", None)))
+            for name in names}
+
+
+def test_the_bundle_has_every_dashboard_chart_and_dataset_once():
+    files = build_bundle(_fake_marts(), "postgresql+psycopg2://analyst:XXXXXXXXXX@db:5432/reelhouse")
+    charts = {yaml.safe_load(text)["uuid"] for name, text in files.items() if name.startswith("charts/")}
+    dashboards = [yaml.safe_load(text) for name, text in files.items() if name.startswith("dashboards/")]
+    assert len(dashboards) == len(load_dashboards()) >= 8
+    for dashboard in dashboards:
+        in_layout = {item["meta"]["uuid"] for item in dashboard["position"].values()
+                     if isinstance(item, dict) and item.get("type") == "CHART"}
+        assert in_layout and in_layout <= charts, dashboard["slug"]
+    assert len(charts) == sum(len(spec.charts) for spec in load_dashboards())
+    assert "XXXXXXXXXX" in files["databases/Reelhouse_marts.yaml"]  # the password travels separately
+
+
+def test_uuids_are_stable_across_runs():
+    assert asset_uuid("chart", "overview_mrr") == asset_uuid("chart", "overview_mrr")
+    assert uuid.UUID(asset_uuid("dashboard", "engagement")).version == 5
+
+
+def test_dashboard_exposures_list_exactly_the_marts_each_board_reads():
+    exposures = {exposure["url"].rstrip("/").rsplit("/", 1)[-1]: exposure
+                 for exposure in yaml.safe_load(EXPOSURES.read_text())["exposures"] if exposure["type"] == "dashboard"}
+    for spec in load_dashboards():
+        assert spec.slug in exposures, f"no dbt exposure for dashboard {spec.slug}"
+        refs = {ref.removeprefix("ref('").removesuffix("')") for ref in exposures[spec.slug]["depends_on"]}
+        assert refs == {chart.dataset for chart in spec.charts}, spec.slug
+    assert set(exposures) == {spec.slug for spec in load_dashboards()}
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ({"key": "k", "title": "t", "viz": "sankey", "dataset": "d", "metrics": ["m"]}, "viz 'sankey'"),
+    ({"key": "k", "title": "t", "viz": "table", "dataset": "d"}, "needs columns"),
+    ({"key": "k", "title": "t", "viz": "line", "dataset": "d"}, "needs metrics"),
+    ({"key": "k", "title": "t", "viz": "line", "dataset": "d", "metrics": ["m"], "colour": "red"}, "unknown fields"),
+])
+def test_a_malformed_chart_spec_is_an_error_naming_the_chart(entry, message):
+    with pytest.raises(ValueError, match=message):
+        ChartSpec.from_yaml(entry, "x.yml")
