@@ -11,6 +11,7 @@ cursor minus the overlap window and the merge makes re-reads no-ops.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -20,8 +21,9 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 from psycopg import sql
+from psycopg.abc import Buffer
 
-from ingestion.app_db.contracts import rules_for
+from ingestion.app_db.contracts import Rule, rules_for
 from ingestion.app_db.schema import (
     METADATA_COLUMNS,
     Column,
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 SOURCE = "app"
 RAW_SCHEMA = "raw_app"
 CURSOR_COLUMN = "updated_at"
+STAGE_WRITE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,27 +59,15 @@ class TableProgress:
     done: bool = False
 
 
-def _copy_lines(copy: psycopg.Copy, batch_rows: int) -> Iterator[tuple[bytes, bytes, int]]:
-    """Cut a COPY TO STDOUT text stream into batches of whole rows: (data, last line, row count).
+@dataclass(frozen=True)
+class _TablePlan:
+    """What every batch of one table load needs to know."""
 
-    Text COPY escapes newlines inside values, so a raw b"\\n" always ends a row.
-    """
-    pending = bytearray()
-    rows = 0
-    for chunk in copy:
-        rows += bytes(chunk).count(b"\n")
-        pending += chunk
-        if rows >= batch_rows:
-            cut = len(pending)
-            data = bytes(pending[:cut])
-            last = data[data.rstrip(b"\n").rfind(b"\n") + 1:].rstrip(b"\n")
-            yield data, last, rows
-            pending.clear()
-            rows = 0
-    if pending:
-        data = bytes(pending)
-        last = data[data.rstrip(b"\n").rfind(b"\n") + 1:].rstrip(b"\n")
-        yield data, last, rows
+    table: str
+    names: list[str]
+    primary_key: list[str]
+    rules: list[Rule]
+    append_only: bool  # the raw table was empty when this load began: nothing to merge with
 
 
 def _decode_field(raw: bytes) -> str | None:
@@ -103,44 +94,49 @@ class AppTableLoader:
         self._prepare_raw(table, columns, primary_key)
         cursor = None if full_refresh else read_cursor(self.warehouse, SOURCE, table)
         result.cursor_before = cursor
+        plan = _TablePlan(table, names, primary_key, rules_for(table, names, primary_key),
+                          append_only=self._raw_is_empty(table))
         self.warehouse.commit()
-        rules = rules_for(table, names, primary_key)
-        has_cursor_column = CURSOR_COLUMN in names
-        query = sql.SQL("SELECT {columns} FROM {schema}.{table}").format(
-            columns=sql.SQL(", ").join(map(sql.Identifier, names)),
-            schema=sql.Identifier(self.source_schema), table=sql.Identifier(table),
-        )
-        params: list = []
-        if cursor and has_cursor_column:
-            query += sql.SQL(" WHERE {} >= %s::timestamptz - %s::interval").format(sql.Identifier(CURSOR_COLUMN))
-            params += [cursor[CURSOR_COLUMN], self.overlap]
-        order = ([CURSOR_COLUMN] if has_cursor_column else []) + primary_key
-        query += sql.SQL(" ORDER BY {}").format(sql.SQL(", ").join(map(sql.Identifier, order)))
-        copy_out = sql.SQL("COPY ({}) TO STDOUT").format(query)
-        cursor_index = names.index(CURSOR_COLUMN) if has_cursor_column else None
+        copy_out, params = self._source_copy(plan, cursor)
+        cursor_index = names.index(CURSOR_COLUMN) if CURSOR_COLUMN in names else None
         # A row stamped in the future (clock skew) is quarantined, and must not drag the cursor past
         # the source's present either, or every honest change until then would be skipped.
         source_now = datetime.fromisoformat(self.source.execute("SELECT now()::text").fetchone()[0])
         done_rows = 0
-        with self.source.cursor() as source_cursor:
-            with source_cursor.copy(copy_out, params or None) as copy_stream:
-                for data, last_line, rows in _copy_lines(copy_stream, self.batch_rows):
-                    last = last_line.split(b"\t")
-                    new_cursor = dict(cursor or {})
-                    if cursor_index is not None and (last_seen := _decode_field(last[cursor_index])):
-                        capped = min(datetime.fromisoformat(last_seen), source_now)
-                        new_cursor[CURSOR_COLUMN] = capped.isoformat(sep=" ")
-                    self._apply_batch(table, names, primary_key, rules, data, new_cursor, result)
-                    cursor = new_cursor
-                    done_rows += rows
-                    if on_progress:
-                        on_progress(TableProgress(table, done_rows))
+        with self.source.cursor() as source_cursor, source_cursor.copy(copy_out, params) as copy_stream:
+            chunks = iter(copy_stream)
+            while batch := self._load_batch(plan, chunks, cursor, cursor_index, source_now, result):
+                cursor, rows = batch
+                done_rows += rows
+                if on_progress:
+                    on_progress(TableProgress(table, done_rows))
         if reconcile:
             result.deleted = self._reconcile_deletes(table, primary_key)
         result.cursor_after = cursor
         if on_progress:
             on_progress(TableProgress(table, done_rows, done=True))
         return result
+
+    def _source_copy(self, plan: _TablePlan, cursor: dict | None) -> tuple[sql.Composable, list | None]:
+        """COPY of the rows changed since the cursor (minus the overlap), oldest change first."""
+        ident = sql.Identifier
+        query = sql.SQL("SELECT {columns} FROM {schema}.{table}").format(
+            columns=sql.SQL(", ").join(map(ident, plan.names)),
+            schema=ident(self.source_schema), table=ident(plan.table),
+        )
+        has_cursor_column = CURSOR_COLUMN in plan.names
+        params: list | None = None
+        if cursor and has_cursor_column:
+            query += sql.SQL(" WHERE {} >= %s::timestamptz - %s::interval").format(ident(CURSOR_COLUMN))
+            params = [cursor[CURSOR_COLUMN], self.overlap]
+        order = ([CURSOR_COLUMN] if has_cursor_column else []) + plan.primary_key
+        query += sql.SQL(" ORDER BY {}").format(sql.SQL(", ").join(map(ident, order)))
+        return sql.SQL("COPY ({}) TO STDOUT").format(query), params
+
+    def _raw_is_empty(self, table: str) -> bool:
+        query = sql.SQL("SELECT NOT EXISTS (SELECT FROM {}.{})").format(sql.Identifier(RAW_SCHEMA),
+                                                                         sql.Identifier(table))
+        return self.warehouse.execute(query).fetchone()[0]
 
     def _prepare_raw(self, table: str, columns: list[Column], primary_key: list[str]) -> None:
         """Create the raw table, or add new source columns; stop on a retyped or dropped column."""
@@ -151,59 +147,122 @@ class AppTableLoader:
         for statement in plan_drift(table, columns, [c for c in existing if c.name not in METADATA_COLUMNS]):
             self.warehouse.execute(statement)
 
-    def _apply_batch(self, table: str, names: list[str], primary_key: list[str], rules, data: bytes,
-                     new_cursor: dict, result: TableLoadResult) -> None:
-        ident = sql.Identifier
-        raw = sql.SQL("{}.{}").format(ident(RAW_SCHEMA), ident(table))
-        cols = sql.SQL(", ").join(map(ident, names))
+    def _load_batch(self, plan: _TablePlan, chunks: Iterator[Buffer], cursor: dict | None,
+                    cursor_index: int | None, source_now: datetime,
+                    result: TableLoadResult) -> tuple[dict | None, int] | None:
+        """Stream the next batch into staging, then apply it and its cursor in one transaction.
+
+        Returns the new cursor and the batch's row count, or None once the source is exhausted.
+        """
+        first = next(chunks, None)
+        if first is None:
+            return None
         with self.warehouse.transaction(), self.warehouse.cursor() as cur:
-            cur.execute("DROP TABLE IF EXISTS _stage")
-            stage = sql.SQL("CREATE TEMP TABLE _stage ON COMMIT DROP AS SELECT {} FROM {} LIMIT 0")
-            cur.execute(stage.format(cols, raw))
-            with cur.copy(sql.SQL("COPY _stage ({}) FROM STDIN").format(cols)) as copy_in:
-                copy_in.write(data)
-            if rules:
-                # One pass over the batch: every broken row leaves with the first rule it breaks.
-                reason = sql.SQL("CASE {} END").format(sql.SQL(" ").join(
-                    sql.SQL("WHEN {} THEN {}").format(rule.predicate, sql.Literal(rule.reason)) for rule in rules))
-                cur.execute(
-                    sql.SQL(
-                        "WITH broken AS (DELETE FROM _stage s WHERE {predicates} RETURNING s.*, {reason} AS _reason) "
-                        "INSERT INTO ops.quarantine (load_id, source, table_name, primary_key, reason, payload) "
-                        "SELECT %s, %s, %s, {pk}, _reason, to_jsonb(broken) - '_reason' FROM broken"
-                    ).format(
-                        predicates=sql.SQL(" OR ").join(sql.SQL("({})").format(rule.predicate) for rule in rules),
-                        reason=reason,
-                        pk=sql.SQL(" || ','  || ").join(sql.SQL("coalesce({}::text, 'NULL')").format(ident(p))
-                                                      for p in primary_key),
-                    ),
-                    (self.load_id, SOURCE, table),
-                )
-                result.quarantined += cur.rowcount
-            # One source query sees each key once, so a batch needs no de-duplication; the counts
-            # come back as one row rather than a flag per merged row.
-            changed = sql.SQL(" OR ").join(
-                sql.SQL("t.{c} IS DISTINCT FROM excluded.{c}").format(c=ident(n)) for n in names
-            )
-            cur.execute(
-                sql.SQL(
-                    "WITH merged AS (INSERT INTO {raw} AS t ({cols}, _loaded_at, _load_id) "
-                    "SELECT {cols}, now(), %s FROM _stage "
-                    "ON CONFLICT ({pk}) DO UPDATE SET {assign}, _loaded_at = excluded._loaded_at, "
-                    "_load_id = excluded._load_id, _deleted_in_source_at = NULL WHERE {changed} "
-                    "RETURNING (xmax = 0) AS inserted) "
-                    "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged"
-                ).format(
-                    raw=raw, cols=cols, pk=sql.SQL(", ").join(map(ident, primary_key)),
-                    assign=sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=ident(n)) for n in names),
-                    changed=changed,
-                ),
-                (self.load_id,),
-            )
-            inserted, updated = cur.fetchone()
-            result.inserted += inserted
-            result.updated += updated
-            write_cursor(self.warehouse, SOURCE, table, new_cursor)
+            rows, last_line = self._stage(cur, plan, itertools.chain([first], chunks))
+            new_cursor = dict(cursor or {})
+            if cursor_index is not None and (last_seen := _decode_field(last_line.split(b"\t")[cursor_index])):
+                capped = min(datetime.fromisoformat(last_seen), source_now)
+                new_cursor[CURSOR_COLUMN] = capped.isoformat(sep=" ")
+            if plan.rules:
+                result.quarantined += self._quarantine(cur, plan)
+            if plan.append_only:
+                result.inserted += self._append(cur, plan)
+            else:
+                inserted, updated = self._merge(cur, plan)
+                result.inserted += inserted
+                result.updated += updated
+            write_cursor(self.warehouse, SOURCE, plan.table, new_cursor)
+        return new_cursor, rows
+
+    def _stage(self, cur: psycopg.Cursor, plan: _TablePlan, chunks: Iterator[Buffer]) -> tuple[int, bytes]:
+        """COPY source rows into a fresh temp table while they arrive, until the batch is full.
+
+        Passing rows on as they come lets the source and the warehouse work at the same time;
+        they go in blocks of STAGE_WRITE_BYTES, because a driver call per row costs more than the
+        row. COPY TO sends exactly one message per row, so a chunk is a row. Returns the row count
+        and the batch's last row (whose cursor value the batch commits).
+        """
+        ident = sql.Identifier
+        cols = sql.SQL(", ").join(map(ident, plan.names))
+        cur.execute("DROP TABLE IF EXISTS _stage")
+        cur.execute(sql.SQL("CREATE TEMP TABLE _stage ON COMMIT DROP AS SELECT {} FROM {}.{} LIMIT 0").format(
+            cols, ident(RAW_SCHEMA), ident(plan.table)))
+        rows = 0
+        row: Buffer = b""
+        pending = bytearray()
+        with cur.copy(sql.SQL("COPY _stage ({}) FROM STDIN").format(cols)) as copy_in:
+            for row in chunks:
+                pending += row
+                rows += 1
+                if len(pending) >= STAGE_WRITE_BYTES:
+                    copy_in.write(bytes(pending))
+                    pending.clear()
+                if rows >= self.batch_rows:
+                    break
+            copy_in.write(bytes(pending))
+        return rows, bytes(row).rstrip(b"\n")
+
+    def _quarantine(self, cur: psycopg.Cursor, plan: _TablePlan) -> int:
+        """Move broken staged rows to ops.quarantine, each with the first rule it breaks."""
+        ident = sql.Identifier
+        reason = sql.SQL("CASE {} END").format(sql.SQL(" ").join(
+            sql.SQL("WHEN {} THEN {}").format(rule.predicate, sql.Literal(rule.reason)) for rule in plan.rules))
+        cur.execute(
+            sql.SQL(
+                "WITH broken AS (DELETE FROM _stage s WHERE {predicates} RETURNING s.*, {reason} AS _reason) "
+                "INSERT INTO ops.quarantine (load_id, source, table_name, primary_key, reason, payload) "
+                "SELECT %s, %s, %s, {pk}, _reason, to_jsonb(broken) - '_reason' FROM broken"
+            ).format(
+                predicates=sql.SQL(" OR ").join(sql.SQL("({})").format(rule.predicate) for rule in plan.rules),
+                reason=reason,
+                pk=sql.SQL(" || ','  || ").join(sql.SQL("coalesce({}::text, 'NULL')").format(ident(p))
+                                              for p in plan.primary_key),
+            ),
+            (self.load_id, SOURCE, plan.table),
+        )
+        return cur.rowcount
+
+    def _append(self, cur: psycopg.Cursor, plan: _TablePlan) -> int:
+        """First load into an empty raw table: a plain INSERT, no conflict handling to pay for.
+
+        One source query returns each key once, so batches of one load never collide; should
+        anything else have written the same key meanwhile, the primary key fails this batch
+        rather than duplicating it, and the next run merges.
+        """
+        ident = sql.Identifier
+        cols = sql.SQL(", ").join(map(ident, plan.names))
+        cur.execute(sql.SQL("INSERT INTO {}.{} ({cols}, _loaded_at, _load_id) SELECT {cols}, now(), %s FROM _stage")
+                    .format(ident(RAW_SCHEMA), ident(plan.table), cols=cols), (self.load_id,))
+        return cur.rowcount
+
+    def _merge(self, cur: psycopg.Cursor, plan: _TablePlan) -> tuple[int, int]:
+        """Upsert staged rows on the key; unchanged rows are not rewritten. Returns (inserted, updated).
+
+        One source query sees each key once, so a batch needs no de-duplication; the counts come
+        back as one row rather than a flag per merged row.
+        """
+        ident = sql.Identifier
+        changed = sql.SQL(" OR ").join(
+            sql.SQL("t.{c} IS DISTINCT FROM excluded.{c}").format(c=ident(n)) for n in plan.names
+        )
+        cur.execute(
+            sql.SQL(
+                "WITH merged AS (INSERT INTO {raw} AS t ({cols}, _loaded_at, _load_id) "
+                "SELECT {cols}, now(), %s FROM _stage "
+                "ON CONFLICT ({pk}) DO UPDATE SET {assign}, _loaded_at = excluded._loaded_at, "
+                "_load_id = excluded._load_id, _deleted_in_source_at = NULL WHERE {changed} "
+                "RETURNING (xmax = 0) AS inserted) "
+                "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged"
+            ).format(
+                raw=sql.SQL("{}.{}").format(ident(RAW_SCHEMA), ident(plan.table)),
+                cols=sql.SQL(", ").join(map(ident, plan.names)),
+                pk=sql.SQL(", ").join(map(ident, plan.primary_key)),
+                assign=sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=ident(n)) for n in plan.names),
+                changed=changed,
+            ),
+            (self.load_id,),
+        )
+        return cur.fetchone()
 
     def _reconcile_deletes(self, table: str, primary_key: list[str]) -> int:
         """Mark raw rows whose key is gone from the source (a hard delete), and unmark returners."""
