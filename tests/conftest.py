@@ -126,3 +126,32 @@ def built_marts(demo_world, tmp_path_factory) -> Path:
                               env={**os.environ, **dbt_env()})
         assert done.returncode == 0, done.stdout[-6000:]
     return target
+
+
+@pytest.fixture()
+def stripe_env(demo_world):
+    """Point the settings at a running local Stripe server for the duration of a test."""
+    from demo.stripe_world.background import running_stripe_server
+    from reelhouse.config import get_settings
+
+    with running_stripe_server(demo_world["stripe_url"]) as server:
+        os.environ["STRIPE_API_BASE"] = server.base_url
+        get_settings.cache_clear()
+        yield server
+    os.environ.pop("STRIPE_API_BASE", None)
+    get_settings.cache_clear()
+
+
+@pytest.fixture()
+def run_hourly(stripe_env):
+    """Runs the hourly_refresh job in process on an ephemeral Dagster instance (raise_on_error off)."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    def run():
+        job = defs.resolve_job_def("hourly_refresh")
+        with DagsterInstance.ephemeral() as instance:
+            return job.execute_in_process(instance=instance, raise_on_error=False)
+
+    return run

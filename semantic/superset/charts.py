@@ -70,6 +70,17 @@ class ChartSpec:
         return VIZ_TYPES[self.viz]
 
 
+def _column_format(column: str) -> str | None:
+    """Number formats for table columns, by the naming convention of the marts."""
+    if column.endswith(("_rate", "_fraction", "_share", "avg_completion", "share_remaining")):
+        return ".1%"
+    if column.endswith("_usd"):
+        return "$,.2f"
+    if column.startswith("hours_"):
+        return ",.1f"
+    return None
+
+
 def _order(column: str) -> tuple[str, bool]:
     """`-col` sorts descending, `col` ascending; returns (column, ascending)."""
     return (column[1:], False) if column.startswith("-") else (column, True)
@@ -184,7 +195,9 @@ def build_chart(spec: ChartSpec, metrics: dict[str, Metric], dataset_id: int = 0
         order = [_order(column) for column in spec.order_by]
         params.update({"query_mode": "raw", "all_columns": list(spec.columns), "include_search": True,
                        "order_by_cols": [json.dumps([column, ascending]) for column, ascending in order],
-                       "table_timestamp_format": "smart_date", "server_pagination": False})
+                       "table_timestamp_format": "smart_date", "server_pagination": False,
+                       "column_config": {column: {"d3NumberFormat": number_format} for column in spec.columns
+                                         if (number_format := _column_format(column))}})
         # No metrics at all (None, not []) is how Superset tells a raw query from a grouped one.
         query.update({"columns": list(spec.columns), "metrics": None,
                       "orderby": [[column, ascending] for column, ascending in order]})

@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import os
+from dagster import AssetKey
 
-import pytest
-from dagster import AssetKey, DagsterInstance
-
-from demo.stripe_world.background import running_stripe_server
-from reelhouse.config import get_settings
 from reelhouse.warehouse import app_db_url, connect, role_url
 
 
-@pytest.fixture()
-def stripe_env(demo_world):
-    """Point the settings at a running local Stripe server for the duration of a test."""
-    with running_stripe_server(demo_world["stripe_url"]) as server:
-        os.environ["STRIPE_API_BASE"] = server.base_url
-        get_settings.cache_clear()
-        yield server
-    os.environ.pop("STRIPE_API_BASE", None)
-    get_settings.cache_clear()
-
-
-def run_hourly():
-    from orchestration.definitions import defs
-
-    job = defs.resolve_job_def("hourly_refresh")
-    with DagsterInstance.ephemeral() as instance:
-        return job.execute_in_process(instance=instance, raise_on_error=False)
-
-
-def test_hourly_job_lands_every_source_and_runs_the_checks(stripe_env):
+def test_hourly_job_lands_every_source_and_runs_the_checks(run_hourly):
     result = run_hourly()
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
@@ -46,7 +22,7 @@ def test_hourly_job_lands_every_source_and_runs_the_checks(stripe_env):
     assert recorded[0] >= 20
 
 
-def test_a_failed_blocking_check_stops_dbt_and_is_recorded(stripe_env, demo_world):
+def test_a_failed_blocking_check_stops_dbt_and_is_recorded(run_hourly, demo_world):
     with connect(app_db_url(), autocommit=True) as conn:
         target = conn.execute("SELECT id FROM credit_transactions WHERE type = 'purchase' LIMIT 1").fetchone()[0]
         conn.execute("UPDATE credit_transactions SET amount = -amount, updated_at = now() - interval '1 minute'"
@@ -74,7 +50,7 @@ def test_a_failed_blocking_check_stops_dbt_and_is_recorded(stripe_env, demo_worl
     assert [row[0] for row in failed] == [expected]
 
 
-def test_a_stale_source_fails_its_freshness_check_and_blocks_dbt(stripe_env):
+def test_a_stale_source_fails_its_freshness_check_and_blocks_dbt(run_hourly):
     """Nothing new from Stripe for 7 hours (its loads keep running and find nothing): the blocking
     freshness check fails on every Stripe table and nothing downstream is rebuilt."""
     with connect(role_url("loader"), autocommit=True) as conn:

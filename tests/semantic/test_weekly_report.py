@@ -116,7 +116,7 @@ def test_every_recipient_gets_one_complete_email_whose_numbers_are_the_marts(inb
     positions = [text.index(f". {name}:") for name in templates]
     assert positions == sorted(positions)
     assert f"{at_risk:,} users are at risk" in text
-    assert "DATA HEALTH" in text and "http://localhost:8088/superset/dashboard/" in text
+    assert "DATA HEALTH" in text and f"{get_settings().superset.url}/superset/dashboard/" in text
 
     # A second run in the same week sends nothing.
     again = send_weekly_reports(get_settings())

@@ -24,8 +24,9 @@ def superset(built_marts) -> Iterator[dict]:
     service.stop(settings)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture()
 def managed_charts(superset) -> list[dict]:
+    """The charts Superset has now (ids change when a test removes and re-creates one)."""
     return [chart for chart in superset["client"].list_all(
         "chart", ["id", "uuid", "slice_name", "viz_type", "is_managed_externally", "datasource_name_text"])
         if chart["is_managed_externally"]]

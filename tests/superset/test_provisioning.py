@@ -88,14 +88,20 @@ def test_a_chart_removed_from_code_is_removed_from_superset(superset, monkeypatc
 
 
 def test_a_dataset_pointing_at_an_old_table_name_is_moved_to_the_mart(superset):
+    """The importer may keep an existing dataset's table; the explicit fix moves it, and apply ends right."""
     from semantic.superset import apply
+    from semantic.superset.provision import fix_renamed_datasets, read_marts
 
     client = superset["client"]
     dataset = next(row for row in client.list_all("dataset", ["id", "uuid", "table_name"])
                    if row["uuid"] == asset_uuid("dataset", "mrr_daily"))
     client.put(f"/api/v1/dataset/{dataset['id']}", {"table_name": "mrr_daily_old_name"})
-    result = apply(client, superset["analyst_url"])
-    assert result.renamed == ["marts.mrr_daily_old_name -> marts.mrr_daily"]
+    moved = fix_renamed_datasets(client, read_marts(superset["analyst_url"]))
+    assert moved == ["marts.mrr_daily_old_name -> marts.mrr_daily"]
+    assert client.get(f"/api/v1/dataset/{dataset['id']}")["result"]["table_name"] == "mrr_daily"
+
+    client.put(f"/api/v1/dataset/{dataset['id']}", {"table_name": "mrr_daily_old_name"})
+    apply(client, superset["analyst_url"])
     assert client.get(f"/api/v1/dataset/{dataset['id']}")["result"]["table_name"] == "mrr_daily"
 
 
