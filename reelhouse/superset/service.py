@@ -94,21 +94,24 @@ def demo_mode(settings: Settings) -> bool:
     return settings.embedded
 
 
+def _demo_or_required(settings: Settings, configured: str | None, stored_name: str, requirement: str) -> str:
+    """A configured secret; in demo mode one generated and kept in the state folder; else a clear error."""
+    if configured:
+        return configured
+    if not demo_mode(settings):
+        raise ReelhouseError(requirement)
+    return stored_secret(settings.home, stored_name)
+
+
 def admin_password(settings: Settings | None = None) -> str:
     settings = settings or get_settings()
-    if settings.superset.admin_password:
-        return settings.superset.admin_password
-    if not demo_mode(settings):
-        raise ReelhouseError("set SUPERSET_ADMIN_PASSWORD: Superset has no default admin password outside demo mode")
-    return stored_secret(settings.home, "superset_admin")
+    return _demo_or_required(settings, settings.superset.admin_password, "superset_admin",
+                             "set SUPERSET_ADMIN_PASSWORD: Superset has no default admin password outside demo mode")
 
 
 def _secret_key(settings: Settings) -> str:
-    if settings.superset.secret_key:
-        return settings.superset.secret_key
-    if not demo_mode(settings):
-        raise ReelhouseError("set SUPERSET_SECRET_KEY (e.g. `openssl rand -base64 42`) outside demo mode")
-    return stored_secret(settings.home, "superset_secret_key")
+    return _demo_or_required(settings, settings.superset.secret_key, "superset_secret_key",
+                             "set SUPERSET_SECRET_KEY (e.g. `openssl rand -base64 42`) outside demo mode")
 
 
 def _metadata_url(settings: Settings) -> str:
