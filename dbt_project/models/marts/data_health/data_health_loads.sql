@@ -14,6 +14,7 @@ loads as (
         rows_quarantined,
         finished_at,
         error,
+        finished_at >= {{ dbt.current_timestamp() }} - interval '24 hours' as is_last_24h,
         row_number() over (partition by source_name, table_name order by finished_at desc) as recency
     from {{ ref('stg_ops__load_audit') }}
 
@@ -26,12 +27,9 @@ per_table as (
         table_name,
         max(finished_at) as last_load_at,
         max(case when status = 'ok' then finished_at end) as last_success_at,
-        count(case when finished_at >= {{ dbt.current_timestamp() }} - interval '24 hours' then 1 end)
-            as loads_last_24h,
-        coalesce(sum(case when finished_at >= {{ dbt.current_timestamp() }} - interval '24 hours'
-            then rows_changed end), 0) as rows_changed_last_24h,
-        coalesce(sum(case when finished_at >= {{ dbt.current_timestamp() }} - interval '24 hours'
-            then rows_quarantined end), 0) as rows_quarantined_last_24h
+        count(case when is_last_24h then 1 end) as loads_last_24h,
+        coalesce(sum(case when is_last_24h then rows_changed end), 0) as rows_changed_last_24h,
+        coalesce(sum(case when is_last_24h then rows_quarantined end), 0) as rows_quarantined_last_24h
     from loads
     group by source_name, table_name
 

@@ -27,20 +27,28 @@ first_prompts as (
 first_scenes as (
 
     select
-        user_id,
-        min(created_at) as first_scene_at
-    from {{ ref('stg_app__scenes') }}
-    group by user_id
+        first_prompts.user_id,
+        min(scenes.created_at) as first_scene_at
+    from first_prompts
+    inner join {{ ref('stg_app__scenes') }} as scenes
+        on
+            first_prompts.user_id = scenes.user_id
+            and first_prompts.first_prompt_at <= scenes.created_at
+    group by first_prompts.user_id
 
 ),
 
 first_exports as (
 
     select
-        user_id,
-        min(created_at) as first_export_at
-    from {{ ref('stg_app__exports') }}
-    group by user_id
+        first_scenes.user_id,
+        min(exports.created_at) as first_export_at
+    from first_scenes
+    inner join {{ ref('stg_app__exports') }} as exports
+        on
+            first_scenes.user_id = exports.user_id
+            and first_scenes.first_scene_at <= exports.created_at
+    group by first_scenes.user_id
 
 ),
 
@@ -52,15 +60,8 @@ steps as (
         users.signed_up_at,
         users.signup_week,
         first_prompts.first_prompt_at,
-        case
-            when first_scenes.first_scene_at >= first_prompts.first_prompt_at then first_scenes.first_scene_at
-        end as first_scene_at,
-        case
-            when
-                first_exports.first_export_at >= first_scenes.first_scene_at
-                and first_scenes.first_scene_at >= first_prompts.first_prompt_at
-                then first_exports.first_export_at
-        end as first_export_at
+        first_scenes.first_scene_at,
+        first_exports.first_export_at
     from users
     left join first_prompts on users.user_id = first_prompts.user_id
     left join first_scenes on users.user_id = first_scenes.user_id
