@@ -1,4 +1,7 @@
-"""Row-level data contracts (contracts.yml) as SQL predicates that pick out rows to quarantine."""
+"""Row-level data contracts (contracts.yml) as SQL predicates that pick out rows to quarantine.
+
+The loader evaluates them in its source query, so "now" is the source's clock.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ CONTRACTS_PATH = Path(__file__).with_name("contracts.yml")
 
 @dataclass(frozen=True)
 class Rule:
-    """A broken-row predicate over the staging table and the reason recorded with each such row."""
+    """A broken-row predicate over the source table's columns and the reason recorded with each such row."""
 
     reason: str
     predicate: sql.Composable

@@ -1,14 +1,16 @@
 """Incremental, exactly-once load of every app table into raw_app.
 
-Per table: one source query ordered by (updated_at, primary key) streams out with COPY TO STDOUT;
-the bytes go, unparsed, into a warehouse staging table with COPY FROM STDIN in batches of
-`batch_rows` rows. Each batch is one warehouse transaction: quarantine the rows that break a
-contract, merge the rest on the primary key (newest version wins, unchanged rows are not
-rewritten), and move the cursor to the batch's last row. A load killed anywhere therefore leaves
-each batch either fully applied with its cursor or not at all; the next run re-reads from the
-cursor minus the overlap window and the merge makes re-reads no-ops.
+Per table: one source query ordered by (updated_at, primary key) streams out with COPY TO STDOUT,
+each row led by the first data contract it breaks (evaluated by the source as it reads). The rows
+go on, unparsed, with COPY FROM STDIN in batches of `batch_rows` rows, each batch one warehouse
+transaction: broken rows to ops.quarantine with their reason, the rest into raw, and the cursor
+moved to the batch's last row. Into an empty raw table (a first load) the rows COPY straight in
+and the key and `_loaded_at` indexes are built once at the end; otherwise they are staged and
+merged on the primary key (newest version wins, unchanged rows are not rewritten). A load killed
+anywhere therefore leaves each batch either fully applied with its cursor or not at all; the next
+run builds any missing index, re-reads from the cursor minus the overlap window, and the merge
+makes re-reads no-ops. A table's load holds an advisory lock, so two runs never load it at once.
 """
-
 from __future__ import annotations
 
 import itertools
@@ -16,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -30,8 +32,10 @@ from ingestion.app_db.schema import (
     SchemaDriftError,
     create_raw_table,
     describe_table,
+    ensure_raw_indexes,
     list_tables,
     plan_drift,
+    set_loaded_at_default,
 )
 from ingestion.common.ops import (
     TableLoadResult,
@@ -50,6 +54,7 @@ SOURCE = "app"
 RAW_SCHEMA = "raw_app"
 CURSOR_COLUMN = "updated_at"
 STAGE_WRITE_BYTES = 256 * 1024
+KEPT_CONTRACTS = b"\\N\t"  # the leading contract verdict of a row that keeps them all
 
 
 @dataclass(frozen=True)
@@ -69,9 +74,30 @@ class _TablePlan:
     rules: list[Rule]
     append_only: bool  # the raw table was empty when this load began: nothing to merge with
 
+    @property
+    def raw(self) -> sql.Composable:
+        return sql.SQL("{}.{}").format(sql.Identifier(RAW_SCHEMA), sql.Identifier(self.table))
+
+    @property
+    def columns(self) -> sql.Composable:
+        return sql.SQL(", ").join(map(sql.Identifier, self.names))
+
+
+@dataclass
+class _Batch:
+    """One batch as it went into the warehouse."""
+
+    rows: int = 0
+    last_row: bytes = b""
+    broken: list[bytes] = field(default_factory=list)  # whole source lines, contract reason first
+
 
 def _decode_field(raw: bytes) -> str | None:
     return None if raw == b"\\N" else raw.decode()
+
+
+def _table_lock_key(table: str) -> str:
+    return f"{SOURCE}:{RAW_SCHEMA}.{table}"
 
 
 class AppTableLoader:
@@ -86,6 +112,19 @@ class AppTableLoader:
 
     def load(self, table: str, full_refresh: bool, reconcile: bool,
              on_progress: Callable[[TableProgress], None] | None) -> TableLoadResult:
+        """Load one table while holding its lock, so two runs never load the same table at once."""
+        lock = (_table_lock_key(table),)
+        self.warehouse.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", lock)
+        try:
+            return self._load_locked(table, full_refresh, reconcile, on_progress)
+        finally:
+            if not self.warehouse.broken:  # a lost connection has released the lock already
+                self.warehouse.rollback()
+                self.warehouse.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", lock)
+                self.warehouse.commit()
+
+    def _load_locked(self, table: str, full_refresh: bool, reconcile: bool,
+                     on_progress: Callable[[TableProgress], None] | None) -> TableLoadResult:
         result = TableLoadResult(SOURCE, table)
         columns, primary_key = describe_table(self.source, self.source_schema, table)
         if not primary_key:
@@ -96,20 +135,27 @@ class AppTableLoader:
         result.cursor_before = cursor
         plan = _TablePlan(table, names, primary_key, rules_for(table, names, primary_key),
                           append_only=self._raw_is_empty(table))
+        if plan.append_only:
+            set_loaded_at_default(self.warehouse, RAW_SCHEMA, table)
+        else:
+            ensure_raw_indexes(self.warehouse, RAW_SCHEMA, table, primary_key)
         self.warehouse.commit()
         copy_out, params = self._source_copy(plan, cursor)
-        cursor_index = names.index(CURSOR_COLUMN) if CURSOR_COLUMN in names else None
         # A row stamped in the future (clock skew) is quarantined, and must not drag the cursor past
         # the source's present either, or every honest change until then would be skipped.
         source_now = datetime.fromisoformat(self.source.execute("SELECT now()::text").fetchone()[0])
         done_rows = 0
         with self.source.cursor() as source_cursor, source_cursor.copy(copy_out, params) as copy_stream:
-            chunks = iter(copy_stream)
-            while batch := self._load_batch(plan, chunks, cursor, cursor_index, source_now, result):
-                cursor, rows = batch
-                done_rows += rows
+            rows = iter(copy_stream)
+            while (first := next(rows, None)) is not None:
+                cursor, batch_rows = self._load_batch(plan, itertools.chain([first], rows), cursor, source_now,
+                                                      result)
+                done_rows += batch_rows
                 if on_progress:
                     on_progress(TableProgress(table, done_rows))
+        if plan.append_only:
+            with self.warehouse.transaction():
+                ensure_raw_indexes(self.warehouse, RAW_SCHEMA, table, primary_key)
         if reconcile:
             result.deleted = self._reconcile_deletes(table, primary_key)
         result.cursor_after = cursor
@@ -118,11 +164,16 @@ class AppTableLoader:
         return result
 
     def _source_copy(self, plan: _TablePlan, cursor: dict | None) -> tuple[sql.Composable, list | None]:
-        """COPY of the rows changed since the cursor (minus the overlap), oldest change first."""
+        """COPY of the rows changed since the cursor (minus the overlap), oldest change first.
+
+        Each line starts with the first contract the row breaks (NULL when it keeps them all):
+        the source judges the row while it reads it, so the warehouse only has to file it.
+        """
         ident = sql.Identifier
-        query = sql.SQL("SELECT {columns} FROM {schema}.{table}").format(
-            columns=sql.SQL(", ").join(map(ident, plan.names)),
-            schema=ident(self.source_schema), table=ident(plan.table),
+        reason = sql.SQL("CASE {} END").format(sql.SQL(" ").join(
+            sql.SQL("WHEN {} THEN {}").format(rule.predicate, sql.Literal(rule.reason)) for rule in plan.rules))
+        query = sql.SQL("SELECT {reason}, {columns} FROM {schema}.{table}").format(
+            reason=reason, columns=plan.columns, schema=ident(self.source_schema), table=ident(plan.table),
         )
         has_cursor_column = CURSOR_COLUMN in plan.names
         params: list | None = None
@@ -147,92 +198,92 @@ class AppTableLoader:
         for statement in plan_drift(table, columns, [c for c in existing if c.name not in METADATA_COLUMNS]):
             self.warehouse.execute(statement)
 
-    def _load_batch(self, plan: _TablePlan, chunks: Iterator[Buffer], cursor: dict | None,
-                    cursor_index: int | None, source_now: datetime,
-                    result: TableLoadResult) -> tuple[dict | None, int] | None:
-        """Stream the next batch into staging, then apply it and its cursor in one transaction.
+    def _load_batch(self, plan: _TablePlan, rows: Iterator[Buffer], cursor: dict | None,
+                    source_now: datetime, result: TableLoadResult) -> tuple[dict | None, int]:
+        """Stream the next batch in, file its broken rows, apply it and its cursor: one transaction.
 
-        Returns the new cursor and the batch's row count, or None once the source is exhausted.
+        A first load COPYs straight into the raw table; later loads stage the batch and merge it.
+        Returns the cursor after the batch and the batch's row count.
         """
-        first = next(chunks, None)
-        if first is None:
-            return None
         with self.warehouse.transaction(), self.warehouse.cursor() as cur:
-            rows, last_line = self._stage(cur, plan, itertools.chain([first], chunks))
-            new_cursor = dict(cursor or {})
-            if cursor_index is not None and (last_seen := _decode_field(last_line.split(b"\t")[cursor_index])):
-                capped = min(datetime.fromisoformat(last_seen), source_now)
-                new_cursor[CURSOR_COLUMN] = capped.isoformat(sep=" ")
-            if plan.rules:
-                result.quarantined += self._quarantine(cur, plan)
+            target = plan.raw if plan.append_only else self._create_stage(cur, plan)
+            batch = self._copy_rows(cur, target, plan, rows)
+            if batch.broken:
+                result.quarantined += self._quarantine(cur, plan, batch.broken)
             if plan.append_only:
-                result.inserted += self._append(cur, plan)
+                result.inserted += batch.rows - len(batch.broken)
             else:
                 inserted, updated = self._merge(cur, plan)
                 result.inserted += inserted
                 result.updated += updated
+            new_cursor = self._cursor_after(plan, batch.last_row, cursor, source_now)
             write_cursor(self.warehouse, SOURCE, plan.table, new_cursor)
-        return new_cursor, rows
+        return new_cursor, batch.rows
 
-    def _stage(self, cur: psycopg.Cursor, plan: _TablePlan, chunks: Iterator[Buffer]) -> tuple[int, bytes]:
-        """COPY source rows into a fresh temp table while they arrive, until the batch is full.
+    def _create_stage(self, cur: psycopg.Cursor, plan: _TablePlan) -> sql.Composable:
+        cur.execute("DROP TABLE IF EXISTS _stage")
+        cur.execute(sql.SQL("CREATE TEMP TABLE _stage ON COMMIT DROP AS SELECT {}, _load_id FROM {} LIMIT 0")
+                    .format(plan.columns, plan.raw))
+        return sql.SQL("_stage")
+
+    def _copy_rows(self, cur: psycopg.Cursor, target: sql.Composable, plan: _TablePlan,
+                   rows: Iterator[Buffer]) -> _Batch:
+        """COPY source rows into `target` while they arrive, until the batch is full.
 
         Passing rows on as they come lets the source and the warehouse work at the same time;
         they go in blocks of STAGE_WRITE_BYTES, because a driver call per row costs more than the
-        row. COPY TO sends exactly one message per row, so a chunk is a row. Returns the row count
-        and the batch's last row (whose cursor value the batch commits).
+        row. COPY TO sends exactly one message per row, so a chunk is a row. A row that keeps its
+        contracts loses its leading NULL verdict and gains this load's id (_loaded_at is the
+        column's default, now(): the batch transaction's start); a broken one is kept aside whole.
         """
-        ident = sql.Identifier
-        cols = sql.SQL(", ").join(map(ident, plan.names))
-        cur.execute("DROP TABLE IF EXISTS _stage")
-        cur.execute(sql.SQL("CREATE TEMP TABLE _stage ON COMMIT DROP AS SELECT {} FROM {}.{} LIMIT 0").format(
-            cols, ident(RAW_SCHEMA), ident(plan.table)))
-        rows = 0
+        suffix = f"\t{self.load_id}\n".encode()
+        batch = _Batch()
         row: Buffer = b""
         pending = bytearray()
-        with cur.copy(sql.SQL("COPY _stage ({}) FROM STDIN").format(cols)) as copy_in:
-            for row in chunks:
-                pending += row
-                rows += 1
+        copy_sql = sql.SQL("COPY {} ({}, _load_id) FROM STDIN").format(target, plan.columns)
+        with cur.copy(copy_sql) as copy_in:
+            for row in rows:
+                if row[:3] == KEPT_CONTRACTS:
+                    pending += row[3:-1]
+                    pending += suffix
+                else:
+                    batch.broken.append(bytes(row))
+                batch.rows += 1
                 if len(pending) >= STAGE_WRITE_BYTES:
                     copy_in.write(bytes(pending))
                     pending.clear()
-                if rows >= self.batch_rows:
+                if batch.rows >= self.batch_rows:
                     break
             copy_in.write(bytes(pending))
-        return rows, bytes(row).rstrip(b"\n")
+        batch.last_row = bytes(row).rstrip(b"\n")
+        return batch
 
-    def _quarantine(self, cur: psycopg.Cursor, plan: _TablePlan) -> int:
-        """Move broken staged rows to ops.quarantine, each with the first rule it breaks."""
-        ident = sql.Identifier
-        reason = sql.SQL("CASE {} END").format(sql.SQL(" ").join(
-            sql.SQL("WHEN {} THEN {}").format(rule.predicate, sql.Literal(rule.reason)) for rule in plan.rules))
+    def _cursor_after(self, plan: _TablePlan, last_row: bytes, cursor: dict | None,
+                      source_now: datetime) -> dict | None:
+        """The batch's last updated_at (never past the source's present) becomes the cursor."""
+        new_cursor = dict(cursor or {})
+        if CURSOR_COLUMN in plan.names:
+            fields = last_row.split(b"\t")  # the contract verdict, then the columns
+            if last_seen := _decode_field(fields[1 + plan.names.index(CURSOR_COLUMN)]):
+                capped = min(datetime.fromisoformat(last_seen), source_now)
+                new_cursor[CURSOR_COLUMN] = capped.isoformat(sep=" ")
+        return new_cursor
+
+    def _quarantine(self, cur: psycopg.Cursor, plan: _TablePlan, broken: list[bytes]) -> int:
+        """File rows that break a contract in ops.quarantine with their reason and whole payload."""
+        cur.execute("DROP TABLE IF EXISTS _broken")
+        cur.execute(sql.SQL("CREATE TEMP TABLE _broken ON COMMIT DROP AS SELECT NULL::text AS _reason, {} "
+                            "FROM {} LIMIT 0").format(plan.columns, plan.raw))
+        with cur.copy("COPY _broken FROM STDIN") as copy_in:
+            for line in broken:
+                copy_in.write(line)
+        pk = sql.SQL(" || ','  || ").join(sql.SQL("coalesce({}::text, 'NULL')").format(sql.Identifier(p))
+                                          for p in plan.primary_key)
         cur.execute(
-            sql.SQL(
-                "WITH broken AS (DELETE FROM _stage s WHERE {predicates} RETURNING s.*, {reason} AS _reason) "
-                "INSERT INTO ops.quarantine (load_id, source, table_name, primary_key, reason, payload) "
-                "SELECT %s, %s, %s, {pk}, _reason, to_jsonb(broken) - '_reason' FROM broken"
-            ).format(
-                predicates=sql.SQL(" OR ").join(sql.SQL("({})").format(rule.predicate) for rule in plan.rules),
-                reason=reason,
-                pk=sql.SQL(" || ','  || ").join(sql.SQL("coalesce({}::text, 'NULL')").format(ident(p))
-                                              for p in plan.primary_key),
-            ),
+            sql.SQL("INSERT INTO ops.quarantine (load_id, source, table_name, primary_key, reason, payload) "
+                    "SELECT %s, %s, %s, {pk}, _reason, to_jsonb(b) - '_reason' FROM _broken b").format(pk=pk),
             (self.load_id, SOURCE, plan.table),
         )
-        return cur.rowcount
-
-    def _append(self, cur: psycopg.Cursor, plan: _TablePlan) -> int:
-        """First load into an empty raw table: a plain INSERT, no conflict handling to pay for.
-
-        One source query returns each key once, so batches of one load never collide; should
-        anything else have written the same key meanwhile, the primary key fails this batch
-        rather than duplicating it, and the next run merges.
-        """
-        ident = sql.Identifier
-        cols = sql.SQL(", ").join(map(ident, plan.names))
-        cur.execute(sql.SQL("INSERT INTO {}.{} ({cols}, _loaded_at, _load_id) SELECT {cols}, now(), %s FROM _stage")
-                    .format(ident(RAW_SCHEMA), ident(plan.table), cols=cols), (self.load_id,))
         return cur.rowcount
 
     def _merge(self, cur: psycopg.Cursor, plan: _TablePlan) -> tuple[int, int]:
@@ -248,19 +299,16 @@ class AppTableLoader:
         cur.execute(
             sql.SQL(
                 "WITH merged AS (INSERT INTO {raw} AS t ({cols}, _loaded_at, _load_id) "
-                "SELECT {cols}, now(), %s FROM _stage "
+                "SELECT {cols}, now(), _load_id FROM _stage "
                 "ON CONFLICT ({pk}) DO UPDATE SET {assign}, _loaded_at = excluded._loaded_at, "
                 "_load_id = excluded._load_id, _deleted_in_source_at = NULL WHERE {changed} "
                 "RETURNING (xmax = 0) AS inserted) "
                 "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged"
             ).format(
-                raw=sql.SQL("{}.{}").format(ident(RAW_SCHEMA), ident(plan.table)),
-                cols=sql.SQL(", ").join(map(ident, plan.names)),
-                pk=sql.SQL(", ").join(map(ident, plan.primary_key)),
+                raw=plan.raw, cols=plan.columns, pk=sql.SQL(", ").join(map(ident, plan.primary_key)),
                 assign=sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=ident(n)) for n in plan.names),
                 changed=changed,
-            ),
-            (self.load_id,),
+            )
         )
         return cur.fetchone()
 

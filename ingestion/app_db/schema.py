@@ -53,19 +53,49 @@ def describe_table(conn: psycopg.Connection, schema: str, table: str) -> tuple[l
 
 def create_raw_table(conn: psycopg.Connection, schema: str, table: str, columns: list[Column],
                      primary_key: list[str]) -> None:
-    """The raw copy: source columns and types, load metadata, the same primary key (no other constraints)."""
+    """The raw copy: source columns and types, load metadata, key columns NOT NULL (no other constraints).
+
+    No indexes yet: a first load appends into the bare table, which is far cheaper than keeping
+    two indexes up to date row by row; `ensure_raw_indexes` builds them once the rows are in.
+    """
     ident = sql.Identifier
-    definitions = [sql.SQL("{} {}").format(ident(c.name), sql.SQL(c.type)) for c in columns]
+    definitions = [
+        sql.SQL("{} {}{}").format(ident(c.name), sql.SQL(c.type),
+                                  sql.SQL(" NOT NULL" if c.name in primary_key else ""))
+        for c in columns
+    ]
     definitions += [
-        sql.SQL("_loaded_at timestamptz NOT NULL"),
+        sql.SQL("_loaded_at timestamptz NOT NULL DEFAULT now()"),
         sql.SQL("_load_id uuid NOT NULL"),
         sql.SQL("_deleted_in_source_at timestamptz"),
-        sql.SQL("PRIMARY KEY ({})").format(sql.SQL(", ").join(map(ident, primary_key))),
     ]
     conn.execute(
         sql.SQL("CREATE TABLE {}.{} ({})").format(ident(schema), ident(table), sql.SQL(", ").join(definitions))
     )
-    conn.execute(sql.SQL("CREATE INDEX ON {}.{} (_loaded_at)").format(ident(schema), ident(table)))
+
+
+def ensure_raw_indexes(conn: psycopg.Connection, schema: str, table: str, primary_key: list[str]) -> None:
+    """The source's primary key (the merge needs it) and a `_loaded_at` index, if either is missing.
+
+    Building the key fails, naming the duplicate, should raw ever hold a key twice.
+    """
+    ident = sql.Identifier
+    raw = sql.SQL("{}.{}").format(ident(schema), ident(table))
+    if not describe_table(conn, schema, table)[1]:
+        conn.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(
+            raw, sql.SQL(", ").join(map(ident, primary_key))))
+    loaded_at_index = f"{table}__loaded_at_idx"  # the name PostgreSQL gives an unnamed index on it
+    if conn.execute("SELECT to_regclass(%s) IS NULL", (f'"{schema}"."{loaded_at_index}"',)).fetchone()[0]:
+        conn.execute(sql.SQL("CREATE INDEX {} ON {} (_loaded_at)").format(ident(loaded_at_index), raw))
+
+
+def set_loaded_at_default(conn: psycopg.Connection, schema: str, table: str) -> None:
+    """`_loaded_at DEFAULT now()`, which a first load's COPY relies on (older raw tables lack it).
+
+    Called for empty tables only (a first load), so its brief exclusive lock keeps no rows from anyone.
+    """
+    conn.execute(sql.SQL("ALTER TABLE {}.{} ALTER COLUMN _loaded_at SET DEFAULT now()").format(
+        sql.Identifier(schema), sql.Identifier(table)))
 
 
 def plan_drift(table: str, source: list[Column], raw: list[Column]) -> list[sql.Composable]:

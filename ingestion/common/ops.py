@@ -51,7 +51,12 @@ CREATE INDEX IF NOT EXISTS quarantine_table ON ops.quarantine (source, table_nam
 
 
 def ensure_ops_tables(conn: psycopg.Connection) -> None:
-    """Create the ops tables if missing (run as the loader, which owns the ops schema)."""
+    """Create the ops tables if missing (run as the loader, which owns the ops schema).
+
+    Two runs starting at once on a new warehouse would both try to create them (IF NOT EXISTS
+    does not guard against that), so they take turns until the caller commits.
+    """
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('reelhouse:ops_ddl', 0))")
     conn.execute(OPS_DDL)
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -35,6 +36,12 @@ def source_columns(url: str, table: str) -> list[str]:
             " ORDER BY ordinal_position", (table,)).fetchall()]
 
 
+def raw_indexes(warehouse: str, table: str) -> set[str]:
+    with connect(warehouse) as conn:
+        return {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'raw_app' "
+                                           "AND tablename = %s", (table,)).fetchall()}
+
+
 def assert_raw_equals_source(source: str, warehouse: str, tables=TABLES) -> None:
     for table in tables:
         columns = source_columns(source, table)
@@ -58,6 +65,8 @@ def test_first_load_copies_every_table_and_audits_it(world):
         cursors = conn.execute("SELECT count(*) FROM ops.load_state WHERE source = 'app'").fetchone()[0]
     assert audits == (25, sum(r.inserted for r in results))
     assert cursors == 25
+    for table in TABLES:
+        assert raw_indexes(world["owner"], table) == {f"{table}_pkey", f"{table}__loaded_at_idx"}, table
 
 
 def test_incremental_moves_only_changed_rows_and_rereads_are_no_ops(world):
@@ -105,6 +114,7 @@ def test_sigkill_mid_load_then_rerun_leaves_no_duplicates_and_no_gaps(world):
     assert 0 < partial < total, "the kill must land mid-load for this test to mean anything"
     load_app_tables(world["source"], world["loader"], tables=["messages"])
     assert_raw_equals_source(world["source"], world["owner"], tables=("messages",))
+    assert raw_indexes(world["owner"], "messages") == {"messages_pkey", "messages__loaded_at_idx"}
 
 
 def test_new_column_appears_retyped_column_stops_only_that_table(world):
@@ -149,6 +159,37 @@ def test_bad_rows_are_quarantined_with_reason_and_payload_then_load_once_fixed(w
     load_app_tables(world["source"], world["loader"], tables=["videos"])
     with connect(world["owner"]) as conn:
         assert conn.execute("SELECT provider FROM raw_app.videos WHERE id = 1").fetchone()[0] == "LUMA_V2"
+
+
+def test_bad_rows_in_a_first_load_are_quarantined_and_the_rest_loads(world):
+    with connect(world["source"], autocommit=True) as conn:
+        conn.execute("ALTER TABLE credit_transactions DROP CONSTRAINT credit_transactions_type_check")
+        conn.execute("UPDATE credit_transactions SET type = 'gift' WHERE id = 1")
+        conn.execute("UPDATE credit_transactions SET amount_usd_cents = -1 WHERE id = 2")
+    results = {r.table: r for r in load_app_tables(world["source"], world["loader"],
+                                                   tables=["credit_transactions"], batch_rows=500)}
+    assert results["credit_transactions"].ok and results["credit_transactions"].quarantined == 2
+    with connect(world["owner"]) as conn:
+        quarantined = dict(conn.execute("SELECT primary_key, reason FROM ops.quarantine").fetchall())
+        payload = conn.execute("SELECT payload->>'type' FROM ops.quarantine WHERE primary_key = '1'").fetchone()[0]
+        loaded = conn.execute("SELECT count(*), count(*) FILTER (WHERE id IN (1, 2)) FROM raw_app.credit_transactions"
+                              ).fetchone()
+    with connect(world["source"]) as conn:
+        total = conn.execute("SELECT count(*) FROM credit_transactions").fetchone()[0]
+    assert quarantined["1"].startswith("unknown type") and quarantined["2"] == "negative amount_usd_cents"
+    assert payload == "gift"
+    assert loaded == (total - 2, 0)
+    assert results["credit_transactions"].inserted == total - 2
+
+
+def test_two_runs_at_once_load_each_row_once(world):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda _: load_app_tables(world["source"], world["loader"], tables=list(TABLES),
+                                                       batch_rows=1000), range(2)))
+    assert all(r.ok for results in runs for r in results), [r.error for results in runs for r in results]
+    assert sum(r.inserted for results in runs for r in results if r.table == "messages") == \
+        fingerprint(world["source"], "public", "messages", ["id"])[0]
+    assert_raw_equals_source(world["source"], world["owner"])
 
 
 def test_hard_deletes_are_reconciled_and_soft_deletes_carried(world):
