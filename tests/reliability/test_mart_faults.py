@@ -42,8 +42,8 @@ def test_a_model_failing_mid_build_keeps_its_last_good_table_and_skips_downstrea
     assert [event.step_key for event in result.all_events if event.is_step_failure] == ["dbt_models"]
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert AssetKey(["marts", "mrr_daily"]) in materialized  # unrelated models still build
-    assert not {AssetKey(["staging", "stg_app__quizzes"]), AssetKey(["marts", "quiz_performance"]),
-                AssetKey(["superset", "dashboards"])} & materialized
+    # (the staging view itself is created: PostgreSQL checks privileges when a view is read, not created)
+    assert not {AssetKey(["marts", "quiz_performance"]), AssetKey(["superset", "dashboards"])} & materialized
     assert _oid("marts.quiz_performance") == kept  # the last good table, untouched and readable
     assert _oid("marts.mrr_daily") != rebuilt
     with connect(role_url("analyst")) as conn:

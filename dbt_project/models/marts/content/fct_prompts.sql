@@ -7,7 +7,7 @@
 
 with
 
-messages as (
+prompts as (
 
     select
         message_id,
@@ -18,8 +18,21 @@ messages as (
         updated_at
     from {{ ref('stg_app__messages') }}
     where role = 'user'
+
+),
+
+changed_prompts as (
+
+    select
+        message_id,
+        user_id,
+        video_id,
+        token_count,
+        created_at,
+        updated_at
+    from prompts
     {% if is_incremental() %}
-        and updated_at >= {{ incremental_lower_bound('updated_at') }}
+        where updated_at >= {{ incremental_lower_bound('updated_at') }}
     {% endif %}
 
 )
@@ -32,4 +45,4 @@ select
     created_at as sent_at,
     cast(created_at as date) as sent_on,
     updated_at
-from messages
+from changed_prompts
