@@ -39,34 +39,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from semantic.superset.browser import CHARTS_RENDERED, CHROMIUM_FLAGS, ERROR_SELECTORS, chromium_path
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 DEMO_AS_OF = "2026-11-16T12:00:00+00:00"  # the demo clock the tests and the ingestion benchmark use
 SQL_TARGET_MS = 100.0
 DASHBOARD_TARGET_MS = 2000.0
-# As in tests/superset/test_dashboards_in_a_browser.py.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-dev-shm-usage"]
-ERROR_SELECTORS = ".ant-alert-error, [data-test='error-message'], .alert-danger"
-# The browser test's wait condition. It holds as soon as every holder exists: the slice header's "more options"
-# icon and the loading spinner are SVGs too, so it is timed here only to show how early it is met.
+# A loose condition (any svg in the holder) holds as soon as every holder exists: the slice header's "more
+# options" icon and the loading spinner are SVGs too. Timed only to show how early it is met.
 HOLDERS_PRESENT = """([count]) => {
     const holders = document.querySelectorAll("[data-test='chart-grid-component']");
     const done = holders.length >= count && [...holders].every(holder =>
         holder.querySelector("canvas, svg, table, .header-line, .superset-legacy-chart-big-number")
         || holder.querySelector(".ant-alert-error, [data-test='error-message']"));
-    return done ? performance.now() : false;
-}"""
-# The same condition held by the chart's own body instead of the holder, with no loading spinner left: every
-# chart has drawn (canvas/svg/table/big number) or shows an error. Returns the page's clock (ms since navigation).
-CHARTS_RENDERED = """([count]) => {
-    const holders = document.querySelectorAll("[data-test='chart-grid-component']");
-    const done = holders.length >= count && [...holders].every(holder =>
-        !holder.querySelector(".loading, [data-test='loading-indicator']") && (
-        holder.querySelector("[data-test='slice-container'] :is(canvas, svg, table, .header-line, "
-                             + ".superset-legacy-chart-big-number)")
-        || holder.querySelector(".ant-alert-error, [data-test='error-message']")));
     return done ? performance.now() : false;
 }"""
 # Navigation and API request timings from the page's own Performance API (ms since navigation start).
@@ -361,9 +348,7 @@ def measure_dashboards(settings: Any, repeats: int, results: Results) -> None:
     from reelhouse.superset.service import admin_password
     from semantic.superset.assets import load_dashboards
 
-    browser_path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not browser_path:
-        raise RuntimeError("Debian's chromium is needed: apt-get install chromium")
+    browser_path = chromium_path()
     base = settings.superset.url
     with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
         context = playwright.chromium.launch_persistent_context(

@@ -158,8 +158,14 @@ def _dataset(mart: Mart, metrics: list[Metric]) -> dict[str, Any]:
     }
 
 
-def _chart(chart: ChartSpec, metrics: dict[str, Metric]) -> dict[str, Any]:
-    params, query_context = build_chart(chart, metrics)
+def _default_filters(dashboard: DashboardSpec, chart: ChartSpec) -> list[dict[str, Any]]:
+    """The board's native-filter defaults that apply to this chart, as the dashboard sends them."""
+    return [{"col": native.column, "op": "IN", "val": [native.default]} for native in dashboard.filters
+            if native.default and native.dataset == chart.dataset]
+
+
+def _chart(chart: ChartSpec, metrics: dict[str, Metric], filters: list[dict[str, Any]]) -> dict[str, Any]:
+    params, query_context = build_chart(chart, metrics, filters=filters)
     return {
         "slice_name": chart.title,
         "description": chart.description,
@@ -273,7 +279,7 @@ def build_bundle(marts: dict[str, Mart], sqlalchemy_uri: str) -> dict[str, str]:
         files[_file_name(f"datasets/{DATABASE_NAME}", mart.name)] = _dump(_dataset(mart, on_mart))
     for dashboard in dashboards:
         for chart in dashboard.charts:
-            files[_file_name("charts", chart.key)] = _dump(_chart(chart, metrics))
+            files[_file_name("charts", chart.key)] = _dump(_chart(chart, metrics, _default_filters(dashboard, chart)))
         files[_file_name("dashboards", dashboard.slug)] = _dump(_dashboard(dashboard))
     return files
 
