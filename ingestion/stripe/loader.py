@@ -81,6 +81,7 @@ class RetryPolicy:
     attempts: int = 6
     base_delay: float = 0.5
     max_delay: float = 30.0
+    timeout_seconds: float = 30.0  # per HTTP request; a hung connection is a network error, retried like one
 
 
 def _safe(message: str, api_key: str) -> str:
@@ -110,6 +111,12 @@ def call_with_retries(fetch: Callable[[], Any], policy: RetryPolicy, api_key: st
         except stripe.StripeError as exc:
             raise StripeLoadError(_safe(f"Stripe error: {exc.user_message or exc}", api_key)) from None
     raise AssertionError("unreachable")
+
+
+def _not_after_now(created: int) -> int:
+    """A cursor never moves past our present: one object stamped in the future (clock skew) would
+    otherwise hide every object created until then. Re-reading up to it again is a no-op merge."""
+    return min(created, int(time.time()))
 
 
 def _pages(list_call: Callable[[dict], Any], params: dict, policy: RetryPolicy, api_key: str) -> Iterator[list]:
@@ -189,7 +196,7 @@ class StripeLoader:
                 result.inserted += inserted
                 result.updated += updated
                 newest = max(newest, *(o["created"] for o in items))
-            result.cursor_after = {"created": newest}
+            result.cursor_after = {"created": _not_after_now(newest)}
             write_cursor(self.conn, SOURCE, resource, result.cursor_after)
         return result
 
@@ -222,7 +229,7 @@ class StripeLoader:
                     _, updated = _merge(self.conn, table, rows)
                     result.updated += updated
                 newest = max(newest, *(e["created"] for e in events))
-            result.cursor_after = {"created": newest}
+            result.cursor_after = {"created": _not_after_now(newest)}
             write_cursor(self.conn, SOURCE, "events", result.cursor_after)
         return result
 
@@ -239,7 +246,8 @@ def load_stripe(
 ) -> list[TableLoadResult]:
     """Load the resources, then the events; a failing resource is reported and the rest still load."""
     policy = policy or RetryPolicy()
-    client = stripe.StripeClient(api_key, base_addresses={"api": api_base}, max_network_retries=2)
+    client = stripe.StripeClient(api_key, base_addresses={"api": api_base}, max_network_retries=2,
+                                 http_client=stripe.RequestsClient(timeout=policy.timeout_seconds))
     unknown = sorted(set(resources or []) - set(RESOURCES) - {"events"})
     if unknown:
         raise StripeLoadError(f"unknown Stripe resource(s): {', '.join(unknown)}; known: {', '.join(RESOURCES)}")

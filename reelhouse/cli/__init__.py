@@ -35,6 +35,7 @@ def app() -> None:
     """Console entry point: user mistakes print one clear line and exit 1, never a traceback."""
     # Library warnings are reported by the commands themselves (tables, one-line errors).
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("psycopg").setLevel(logging.ERROR)  # psycopg sets its own WARNING level on import
     try:
         cli()
     except ReelhouseError as exc:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ingestion.common.ops import TableLoadResult
-from reelhouse.config import get_settings
+from reelhouse.config import get_settings, redact
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import app_db_url, role_url
 from reelhouse.warehouse.bootstrap import initialise_warehouse
@@ -24,9 +26,40 @@ class Source(StrEnum):
     costs = "costs"
 
 
+SOURCE_NAMES = {Source.app: "app database", Source.stripe: "Stripe", Source.costs: "prices.yml"}
+# The databases a source's load holds connections to, for a connection lost mid-load.
+CONNECTED_TO = {Source.app: "the warehouse or the app database", Source.stripe: "the warehouse",
+                Source.costs: "the warehouse"}
+
+
+def _one_line(error: BaseException) -> str:
+    """The first line of an error, any connection URL in it with the password masked."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return " ".join(redact(word) if "://" in word else word for word in text.split())
+
+
+def _load_source(source: Source, load: Callable[[], list[TableLoadResult]]) -> list[TableLoadResult]:
+    """One source's load; if it cannot run at all (its server unreachable, the warehouse gone mid-load), a
+    failed result that names the source, so the other sources still load and the user gets one clear line."""
+    from ingestion.costs import PriceFileError
+    from ingestion.stripe import StripeLoadError
+
+    try:
+        return load()
+    except psycopg.Error as error:  # a connection broke mid-load: its open transaction was rolled back
+        reason = (f"{SOURCE_NAMES[source]}: lost the connection to {CONNECTED_TO[source]} "
+                  f"({_one_line(error)}); committed work and its cursors are kept, run again to finish")
+    except (ReelhouseError, StripeLoadError, PriceFileError) as error:
+        reason = f"{SOURCE_NAMES[source]}: {_one_line(error)}"
+    return [TableLoadResult(source.value, "*", status="failed", error=reason)]
+
+
 def run_ingestion(sources: list[Source], full_refresh: bool = False, console: Console = out,
                   stripe_api_base: str | None = None) -> list[TableLoadResult]:
-    """Load the sources with a progress bar per table; returns every table's result."""
+    """Load the sources with a progress bar per table; returns every table's result.
+
+    A source that cannot load at all is one failed result; the other sources still load.
+    """
     from ingestion.app_db import TableProgress, load_app_tables
     from ingestion.costs import load_costs
     from ingestion.stripe import RESOURCES, load_stripe
@@ -39,7 +72,7 @@ def run_ingestion(sources: list[Source], full_refresh: bool = False, console: Co
                   console=console) as progress:
         if Source.costs in sources:
             task = progress.add_task("costs: prices.yml", total=1)
-            results += load_costs(loader_url)
+            results += _load_source(Source.costs, lambda: load_costs(loader_url))
             progress.advance(task)
         if Source.app in sources:
             tasks: dict[str, int] = {}
@@ -49,12 +82,14 @@ def run_ingestion(sources: list[Source], full_refresh: bool = False, console: Co
                     tasks[update.table] = progress.add_task(f"app: {update.table}", total=None)
                 progress.update(tasks[update.table], completed=update.rows, total=update.rows if update.done else None)
 
-            results += load_app_tables(app_db_url(settings), loader_url, full_refresh=full_refresh,
-                                       reconcile=full_refresh, on_progress=on_table)
+            results += _load_source(Source.app, lambda: load_app_tables(
+                app_db_url(settings), loader_url, full_refresh=full_refresh, reconcile=full_refresh,
+                on_progress=on_table))
         if Source.stripe in sources:
             task = progress.add_task("stripe: resources and events", total=len(RESOURCES) + 1)
-            results += load_stripe(settings.stripe_api_key, stripe_api_base or settings.stripe_api_base, loader_url,
-                                   full_resync=full_refresh, on_progress=lambda _: progress.advance(task))
+            results += _load_source(Source.stripe, lambda: load_stripe(
+                settings.stripe_api_key, stripe_api_base or settings.stripe_api_base, loader_url,
+                full_resync=full_refresh, on_progress=lambda _: progress.advance(task)))
     return results
 
 
@@ -81,6 +116,5 @@ def ingest(
         out.print(f"[yellow]{quarantined:,} row(s) quarantined[/]: see ops.quarantine for reasons and payloads")
     if failed:
         first = failed[0]
-        raise ReelhouseError(
-            f"{len(failed)} table(s) failed to load; first: {first.source}.{first.table}: {first.error}"
-        )
+        what = first.error if first.table == "*" else f"{first.source}.{first.table}: {first.error}"
+        raise ReelhouseError(f"{len(failed)} load(s) failed; first: {what}")
