@@ -42,6 +42,7 @@ from ingestion.common.ops import (
     ensure_ops_tables,
     new_load_id,
     read_cursor,
+    refresh_statistics,
     write_audit,
     write_cursor,
 )
@@ -407,6 +408,8 @@ def load_app_tables(
         result.finished_at = datetime.now(UTC)
         write_audit(loader.warehouse, load_id, result)
         loader.warehouse.commit()
+        if refresh_statistics(loader.warehouse, RAW_SCHEMA, table, result):
+            loader.warehouse.commit()
         return result
 
     try:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 OPS_DDL = """
 CREATE TABLE IF NOT EXISTS ops.load_state (
@@ -117,3 +118,24 @@ def write_audit(conn: psycopg.Connection, load_id: str, result: TableLoadResult)
          result.quarantined, json.dumps(result.cursor_before), json.dumps(result.cursor_after), result.started_at,
          result.finished_at, result.duration_seconds, result.error),
     )
+
+
+# A load that changed at least this share of a table's rows refreshes its planner statistics itself.
+ANALYZE_CHANGED_SHARE = 0.1
+
+
+def refresh_statistics(conn: psycopg.Connection, schema: str, table: str, result: TableLoadResult) -> bool:
+    """ANALYZE a raw table after a first load or a large change; returns whether it did.
+
+    dbt runs straight after the load, and autovacuum may be minutes late: without statistics the planner
+    once took 11 minutes over a join that takes 0.2 s with them.
+    """
+    changed = result.inserted + result.updated + result.deleted
+    if not result.ok or changed == 0:
+        return False
+    row = conn.execute("SELECT c.reltuples FROM pg_class c WHERE c.oid = to_regclass(%s)",
+                       (f"{schema}.{table}",)).fetchone()
+    if row is None or (row[0] >= 0 and changed < ANALYZE_CHANGED_SHARE * row[0]):
+        return False
+    conn.execute(sql.SQL("ANALYZE {}.{}").format(sql.Identifier(schema), sql.Identifier(table)))
+    return True

@@ -25,6 +25,7 @@ from ingestion.common.ops import (
     ensure_ops_tables,
     new_load_id,
     read_cursor,
+    refresh_statistics,
     write_audit,
     write_cursor,
 )
@@ -283,6 +284,8 @@ def load_stripe(
             result.finished_at = datetime.now(UTC)
             write_audit(conn, load_id, result)
             conn.commit()
+            if refresh_statistics(conn, "raw_stripe", resource, result):
+                conn.commit()
             results.append(result)
             if on_progress:
                 on_progress(resource)

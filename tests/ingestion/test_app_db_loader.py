@@ -69,6 +69,28 @@ def test_first_load_copies_every_table_and_audits_it(world):
         assert raw_indexes(world["owner"], table) == {f"{table}_pkey", f"{table}__loaded_at_idx"}, table
 
 
+def _analyze_state(warehouse: str) -> dict[str, tuple[object, int]]:
+    """raw_app table -> (last manual ANALYZE, live rows), for tables that hold rows."""
+    with connect(warehouse) as conn:
+        return {name: (analyzed, rows) for name, analyzed, rows in conn.execute(
+            "SELECT relname, last_analyze, n_live_tup FROM pg_stat_user_tables"
+            " WHERE schemaname = 'raw_app' AND n_live_tup > 0").fetchall()}
+
+
+def test_a_first_load_analyzes_its_tables_and_a_small_delta_does_not(world):
+    """dbt runs right after a load: the planner needs statistics then, not when autovacuum gets round to it."""
+    load_app_tables(world["source"], world["loader"])
+    first = _analyze_state(world["owner"])
+    assert first and all(analyzed is not None for analyzed, _ in first.values()), first
+    advance_app_world(world["source"], hours=1)
+    results = {r.table: r for r in load_app_tables(world["source"], world["loader"])}
+    second = _analyze_state(world["owner"])
+    small = [table for table, (_, rows) in first.items()
+             if 0 <= results[table].inserted + results[table].updated + results[table].deleted < 0.1 * rows]
+    assert small  # most tables change by far less than 10% in an hour
+    assert [table for table in small if second[table][0] != first[table][0]] == []
+
+
 def test_incremental_moves_only_changed_rows_and_rereads_are_no_ops(world):
     load_app_tables(world["source"], world["loader"])
     with connect(world["owner"]) as conn:
