@@ -28,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from psycopg import sql  # noqa: E402
 
+SEED_ROWS = 200_000  # generated rows the copies cycle through
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -49,13 +51,15 @@ def copy_columns(conn, table: str) -> list[str]:
 
 
 def insert_copies(conn, table: str, rows: int, stamp: sql.Composable) -> None:
-    """Insert `rows` copies of the table's existing rows under new ids; `stamp` is an SQL expression over
-    the series number g and the copied row s that gives created_at and updated_at."""
+    """Insert `rows` copies of the table's first rows (up to SEED_ROWS) under new ids.
+
+    `stamp` is an SQL expression over the series number g and the copied row s: created_at and updated_at.
+    """
     columns = [c for c in copy_columns(conn, table) if c not in ("created_at", "updated_at")]
     ident = sql.Identifier
     conn.execute("DROP TABLE IF EXISTS _seed")
-    conn.execute(sql.SQL("CREATE TEMP TABLE _seed AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, * FROM {}")
-                 .format(ident(table)))
+    conn.execute(sql.SQL("CREATE TEMP TABLE _seed AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, * "
+                         "FROM (SELECT * FROM {} ORDER BY id LIMIT %s) first_rows").format(ident(table)), (SEED_ROWS,))
     seeds, top = conn.execute(sql.SQL("SELECT (SELECT count(*) FROM _seed), (SELECT max(id) FROM {})")
                               .format(ident(table))).fetchone()
     conn.execute(sql.SQL(
