@@ -15,6 +15,7 @@ from psycopg import sql
 
 from reelhouse.config import Settings, get_settings
 from reelhouse.warehouse import admin_url, connect, libpq_dsn
+from reelhouse.warehouse.bootstrap import close_to_public
 
 DAGSTER_DB = "dagster"
 PIPELINE_TAG = "reelhouse/pipeline"
@@ -46,6 +47,7 @@ def prepare_dagster_home(settings: Settings | None = None) -> Path:
     with connect(admin_url("postgres", settings), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DAGSTER_DB,)).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DAGSTER_DB)))
+        close_to_public(conn, DAGSTER_DB)
     config_path = home / "dagster.yaml"
     # dagster-postgres needs psycopg2 (its NOTIFY statements break on psycopg 3's server-side binding),
     # and SQLAlchemy 2.1 would otherwise pick psycopg 3 for a plain postgresql:// URL.

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from reelhouse.config import Settings, get_settings, stored_secret
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import admin_url, connect
+from reelhouse.warehouse.bootstrap import close_to_public
 
 SUPERSET_VERSION = "6.1.0"
 # As published, 6.1.0 also needs rich and flask-caching 2.3.1 to start and cachetools to import assets;
@@ -127,6 +128,7 @@ def _metadata_url(settings: Settings) -> str:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (METADATA_DB,)).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
                 sql.Identifier(METADATA_DB), sql.Identifier(METADATA_ROLE)))
+        close_to_public(conn, METADATA_DB)  # its owner still connects; nobody else
     url = make_url(admin_url(METADATA_DB, settings)).set(username=METADATA_ROLE, password=password)
     return psycopg2_url(url.render_as_string(hide_password=False))
 

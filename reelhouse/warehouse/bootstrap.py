@@ -55,6 +55,13 @@ def _ensure_database(name: str, settings: Settings) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        close_to_public(conn, name)
+
+
+def close_to_public(conn, database: str) -> None:
+    """Only roles granted it may connect to a database or make temporary tables there (PostgreSQL lets
+    every role do both by default): the analyst must not reach the app data or Superset's users."""
+    conn.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
 
 
 def _ensure_role(conn, role: str, password: str) -> None:
@@ -116,7 +123,7 @@ def initialise_warehouse(settings: Settings | None = None) -> list[str]:
     settings = settings or get_settings()
     databases = [WAREHOUSE_DB]
     if settings.embedded:
-        databases += [APP_DB, STRIPE_DEMO_DB]
+        databases += [APP_DB, STRIPE_DEMO_DB, "postgres"]
         for name in databases:
             _ensure_database(name, settings)
     with connect(admin_url(settings=settings), autocommit=True) as conn:
