@@ -39,7 +39,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from semantic.superset.browser import CHARTS_RENDERED, CHROMIUM_FLAGS, ERROR_SELECTORS, chromium_path
+from semantic.superset.browser import CHARTS_RENDERED, CHROMIUM_FLAGS, ERROR_SELECTORS, chromium_path, log_in
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -345,7 +345,6 @@ def measure_dashboards(settings: Any, repeats: int, results: Results) -> None:
     """Every dashboard in headless chromium: the first load, then `repeats` warm loads."""
     from playwright.sync_api import sync_playwright
 
-    from reelhouse.superset.service import admin_password
     from semantic.superset.assets import load_dashboards
 
     browser_path = chromium_path()
@@ -357,11 +356,7 @@ def measure_dashboards(settings: Any, repeats: int, results: Results) -> None:
         try:
             context.add_init_script("performance.setResourceTimingBufferSize(10000)")
             page = context.new_page()
-            page.goto(f"{base}/login/")
-            page.fill("input[name='username'], #username", settings.superset.admin_user)
-            page.fill("input[name='password'], #password", admin_password(settings))
-            page.keyboard.press("Enter")
-            page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+            log_in(page, settings)
             results.machine["chromium"] = subprocess.run([browser_path, "--version"], capture_output=True,
                                                          text=True, check=False).stdout.strip()
             for dashboard in load_dashboards():
