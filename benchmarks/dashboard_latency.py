@@ -184,6 +184,7 @@ def build_world(users: int, days: int, seed: int, steps: dict[str, float]) -> No
     from orchestration.dbt_project import DBT_PROJECT_DIR
     from reelhouse.config import get_settings
     from reelhouse.warehouse import admin_url, app_db_url, connect, dbt_env, role_url, stripe_demo_db_url
+    from reelhouse.warehouse.marts import publish_marts
 
     with timed("generate demo world", steps):
         generate_app_world(app_db_url(), users=users, days=days, seed=seed, as_of=datetime.fromisoformat(DEMO_AS_OF))
@@ -208,6 +209,7 @@ def build_world(users: int, days: int, seed: int, steps: dict[str, float]) -> No
                               timeout=3600, env={**os.environ, **dbt_env()}, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"dbt build failed:\n{done.stdout[-4000:]}")
+    publish_marts(role_url("transformer"))  # dbt builds into marts_next; readers (Superset) see marts
 
 
 def managed_charts(client: Any, analyst_dsn: str) -> list[Chart]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +23,7 @@ from reelhouse.config import get_settings
 from reelhouse.warehouse import connect
 
 log = logging.getLogger(__name__)
+CONNECTION_VARIABLE = "REELHOUSE_GX_WAREHOUSE_URL"
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
@@ -61,9 +64,11 @@ def _gx_context(project_root: Path):
     return gx, context
 
 
-def _gx_expectation(gx, spec: ExpectationSpec):
+def _gx_expectation(gx, spec: ExpectationSpec, schema: str):
     if spec.expect == "unexpected_rows":
-        return gx.expectations.UnexpectedRowsExpectation(description=spec.description, **spec.kwargs)
+        kwargs = {**spec.kwargs, "unexpected_rows_query": spec.kwargs["unexpected_rows_query"].replace(
+            "{schema}", schema)}
+        return gx.expectations.UnexpectedRowsExpectation(description=spec.description, **kwargs)
     from great_expectations.expectations.registry import get_expectation_impl
 
     implementation = get_expectation_impl(f"expect_{spec.expect}")
@@ -75,22 +80,34 @@ def _sqlalchemy_url_for_gx(url: str) -> str:
     return make_url(url).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
 
 
-def run_suite(suite: Suite, warehouse_url: str, run_id: str) -> SuiteResult:
-    """Validate one table and append one ops.dq_results row per expectation."""
-    gx, context = _gx_context(get_settings().home / "gx")
+def run_suite(suite: Suite, warehouse_url: str, run_id: str, schema: str | None = None) -> SuiteResult:
+    """Validate one table and append one ops.dq_results row per expectation.
+
+    `schema` validates the suite's table in another schema (the pipeline audits marts in the build schema
+    before publishing them); `{schema}` in a suite's SQL names the schema being validated.
+    """
+    schema = schema or suite.schema
+    project_root = get_settings().home / "gx"
+    gx, context = _gx_context(project_root)
     datasource_name = "warehouse"
-    connection = _sqlalchemy_url_for_gx(warehouse_url)
+    # The project file keeps a placeholder; GX reads the URL, password included, from this process's environment.
+    os.environ[CONNECTION_VARIABLE] = _sqlalchemy_url_for_gx(warehouse_url)
+    connection = f"${{{CONNECTION_VARIABLE}}}"
     try:
         datasource = context.data_sources.get(datasource_name)
-        if datasource.connection_string != connection:
-            datasource = context.data_sources.update_postgres(name=datasource_name, connection_string=connection)
     except (KeyError, ValueError):
         datasource = context.data_sources.add_postgres(name=datasource_name, connection_string=connection)
-    asset_name = f"{suite.schema}.{suite.table}"
+    if str(datasource.connection_string) != connection:
+        # A project written before the placeholder holds the password: start it afresh (only Data Docs history
+        # is lost; results live in ops.dq_results).
+        shutil.rmtree(project_root)
+        gx, context = _gx_context(project_root)
+        datasource = context.data_sources.add_postgres(name=datasource_name, connection_string=connection)
+    asset_name = f"{schema}.{suite.table}"
     try:
         asset = datasource.get_asset(asset_name)
     except LookupError:
-        asset = datasource.add_table_asset(name=asset_name, table_name=suite.table, schema_name=suite.schema)
+        asset = datasource.add_table_asset(name=asset_name, table_name=suite.table, schema_name=schema)
     try:
         batch = asset.get_batch_definition("whole_table")
     except KeyError:
@@ -98,7 +115,7 @@ def run_suite(suite: Suite, warehouse_url: str, run_id: str) -> SuiteResult:
 
     gx_suite = gx.ExpectationSuite(name=suite.name)
     for spec in suite.expectations:
-        gx_suite.add_expectation(_gx_expectation(gx, spec))
+        gx_suite.add_expectation(_gx_expectation(gx, spec, schema))
     gx_suite = context.suites.add_or_update(gx_suite)
     pairs = zip(gx_suite.expectations, suite.expectations, strict=True)
     spec_by_id = {expectation.id: spec for expectation, spec in pairs}

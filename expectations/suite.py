@@ -10,6 +10,9 @@
         description: credits are never negative
         query: SELECT id FROM {batch} WHERE credits_used < 0
         blocking: false                          # a warning: recorded, never blocks
+
+In a query, `{batch}` is the table under validation and `{schema}` its schema: a mart suite is run on the build
+schema before the marts are published (reelhouse/warehouse/marts.py), so other marts are `{schema}.<mart>`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Every Great Expectations suite in expectations/suites runs as an asset check on its table's asset.
 
 A failed blocking expectation is an ERROR-severity failure of a blocking check, so Dagster does not
-materialize anything downstream in that run; failed warnings are WARN and block nothing.
+materialize anything downstream in that run — publishing the marts included; failed warnings are WARN and block
+nothing. Mart suites validate the build schema, before readers can see it.
 """
 
 
@@ -20,6 +21,7 @@ from expectations.load_health import row_count_anomalies, source_freshness
 from expectations.runner import run_suite
 from expectations.suite import Suite, load_suites
 from reelhouse.warehouse import connect, role_url
+from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA
 
 
 def _check_for(suite: Suite):
@@ -32,7 +34,9 @@ def _check_for(suite: Suite):
         blocking=blocking,
     )
     def _gx_check(context: AssetCheckExecutionContext) -> AssetCheckResult:
-        result = run_suite(suite, role_url("transformer"), context.run.run_id)
+        # A mart is audited where dbt built it, before publishing makes it the one readers see.
+        schema = BUILD_SCHEMA if suite.schema == LIVE_SCHEMA else suite.schema
+        result = run_suite(suite, role_url("transformer"), context.run.run_id, schema=schema)
         failures = result.blocking_failures or result.warnings
         return AssetCheckResult(
             passed=result.success,

@@ -11,6 +11,7 @@ from dagster import AssetKey
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
 from reelhouse.errors import ReelhouseError
+from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -46,7 +47,8 @@ class ReelhouseDbtTranslator(DagsterDbtTranslator):
     """One lineage from source tables to marts.
 
     A dbt source is keyed `[schema, table]` — exactly the key of the ingestion asset that loads it
-    (e.g. raw_app/users) — and a model `[schema, model]` (staging/stg_app__users, marts/fct_...).
+    (e.g. raw_app/users) — and a model `[schema, model]` (staging/stg_app__users, marts/fct_...). A mart is
+    keyed by the schema readers know it in (`marts`), though dbt builds it in `marts_next` until it is published.
     Groups follow the folders: staging, intermediate, marts_<domain>.
     """
 
@@ -55,7 +57,8 @@ class ReelhouseDbtTranslator(DagsterDbtTranslator):
             table = dbt_resource_props.get("identifier") or dbt_resource_props["name"]
             return AssetKey([dbt_resource_props["schema"], table])
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
-            return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+            schema = dbt_resource_props["schema"]
+            return AssetKey([LIVE_SCHEMA if schema == BUILD_SCHEMA else schema, dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

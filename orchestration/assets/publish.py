@@ -1,27 +1,48 @@
-"""Publish: after the marts are built and their blocking checks pass, bring Superset in line with
-semantic/ and warm every chart's cache, so the first viewer after an hourly run does not wait.
+"""Publish: once every mart is built and its blocking checks pass, make the new marts the ones readers see,
+then bring Superset in line with semantic/ and warm every chart's cache, so the first viewer after an hourly
+run does not wait.
 
-Superset being down never fails the pipeline: the marts are already good; the step says publishing was
-skipped and why, and the next run publishes again.
+A failed model or blocking check skips both steps, so analysts, dashboards and the email keep the last good
+numbers. Superset being down never fails the pipeline: the marts are already published; the step says
+refreshing Superset was skipped and why, and the next run does it again.
 """
 
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from orchestration.assets.transform import dbt_models
 from orchestration.resources import Warehouse
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import libpq_dsn
+from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, publish_marts
 from semantic.superset import admin_client, publish
 from semantic.superset.assets import MARTS_SCHEMA, load_dashboards
 
 DASHBOARD_MARTS = sorted({chart.dataset for dashboard in load_dashboards() for chart in dashboard.charts})
+MART_KEYS = sorted((key for key in dbt_models.keys if key.path[0] == LIVE_SCHEMA), key=AssetKey.to_user_string)
+PUBLISHED_MARTS = AssetKey("published_marts")
+
+
+@asset(
+    key=PUBLISHED_MARTS,
+    group_name="publish",
+    kinds={"postgres"},
+    deps=MART_KEYS,
+    description=f"Every mart, built in {BUILD_SCHEMA} and checked there, swapped into {LIVE_SCHEMA} in one "
+                "transaction: readers see the new marts only when all of them passed.",
+)
+def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    publication = publish_marts(warehouse.url("transformer"))
+    context.log.info(f"published {publication.relations} marts into {LIVE_SCHEMA}")
+    return MaterializeResult(metadata={"relations": publication.relations,
+                                       "previous_relations": publication.previous_relations})
 
 
 @asset(
     key=AssetKey(["superset", "dashboards"]),
     group_name="bi",
     kinds={"superset"},
-    deps=[AssetKey([MARTS_SCHEMA, mart]) for mart in DASHBOARD_MARTS],
+    deps=[PUBLISHED_MARTS, *(AssetKey([MARTS_SCHEMA, mart]) for mart in DASHBOARD_MARTS)],
     description="Superset datasets, charts and dashboards from semantic/, with every chart's cache warmed.",
 )
 def superset_dashboards(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:

@@ -62,3 +62,33 @@ def init() -> None:
     """Create databases, schemas, roles and grants (idempotent)."""
     databases = initialise_warehouse()
     out.print(f"warehouse initialised: databases {', '.join(databases)}; roles loader, transformer, analyst")
+
+
+@app.command("publish-marts")
+def publish_marts_command(
+    skip_checks: bool = typer.Option(False, "--skip-checks",
+                                     help="publish without running the blocking Great Expectations suites first"),
+) -> None:
+    """Make the marts dbt built in marts_next (`reelhouse dbt build`) the ones analysts and Superset read.
+
+    The hourly pipeline does this itself once every check passed; by hand, the blocking mart suites run
+    first and a failure publishes nothing.
+    """
+    from expectations.runner import run_suite
+    from expectations.suite import load_suites
+    from reelhouse.errors import ReelhouseError
+    from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, publish_marts
+
+    transformer = role_url("transformer")
+    if not skip_checks:
+        failed = []
+        for suite in (s for s in load_suites().values() if s.schema == LIVE_SCHEMA):
+            result = run_suite(suite, transformer, "reelhouse db publish-marts", schema=BUILD_SCHEMA)
+            failed += [f"{suite.name}: {outcome.spec.label}" for outcome in result.blocking_failures]
+            out.print(f"checked {BUILD_SCHEMA}.{suite.table}: "
+                      f"{'ok' if not result.blocking_failures else 'FAILED'}", highlight=False)
+        if failed:
+            raise ReelhouseError(f"nothing published, blocking checks failed: {'; '.join(failed)}")
+    publication = publish_marts(transformer)
+    out.print(f"published {publication.relations} marts into {LIVE_SCHEMA} "
+              f"(the previous {publication.previous_relations} are now in {BUILD_SCHEMA})")

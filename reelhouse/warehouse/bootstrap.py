@@ -1,7 +1,8 @@
 """`reelhouse db init`: databases, schemas, roles and grants, created idempotently.
 
 Roles follow the data flow: `loader` writes raw_* and ops, `transformer` reads them and owns the
-dbt schemas, `analyst` reads marts only (no raw PII, no writes, no object creation).
+dbt schemas, `analyst` reads marts only (no raw PII, no writes, no object creation). dbt builds the marts into
+`marts_next`, which the analyst cannot see, and publishing swaps it with `marts` (reelhouse.warehouse.marts).
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from psycopg import sql
 
 from reelhouse.config import APP_DB, ROLE_NAMES, STRIPE_DEMO_DB, WAREHOUSE_DB, Settings, get_settings
 from reelhouse.warehouse import admin_url, connect
+from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA
 
 RAW_SCHEMAS = ("raw_stripe", "raw_app", "raw_costs")
 OPS_SCHEMA = "ops"
-DBT_SCHEMAS = ("staging", "intermediate", "marts")
-ANALYST_SCHEMAS = ("marts",)
+DBT_SCHEMAS = ("staging", "intermediate", LIVE_SCHEMA, BUILD_SCHEMA)
 
 # Data-quality outcomes: written by the checks (run as transformer), read back into marts by dbt.
 DQ_RESULTS_DDL = """
@@ -82,6 +83,9 @@ def _grant_statements(database: str) -> list[sql.Composable]:
         sql.SQL("GRANT CONNECT ON DATABASE {} TO loader, transformer, analyst").format(ident(database)),
         # Staging tables for merges (loader) and dbt's incremental builds (transformer); never the analyst.
         sql.SQL("GRANT TEMPORARY ON DATABASE {} TO loader, transformer").format(ident(database)),
+        # Publishing the marts renames the transformer's two mart schemas, which PostgreSQL allows only to
+        # roles that may create schemas in the database.
+        sql.SQL("GRANT CREATE ON DATABASE {} TO transformer").format(ident(database)),
         sql.SQL("ALTER ROLE analyst SET default_transaction_read_only = on"),
         sql.SQL("ALTER ROLE analyst SET statement_timeout = '120s'"),
     ]
@@ -105,13 +109,18 @@ def _grant_statements(database: str) -> list[sql.Composable]:
         statements.append(
             sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION transformer").format(ident(schema))
         )
-    for schema in ANALYST_SCHEMAS:
+    # The two mart schemas trade names at every publication, so both carry the analyst's table privileges;
+    # only the live one lets the analyst in.
+    for schema in (LIVE_SCHEMA, BUILD_SCHEMA):
         statements += [
-            sql.SQL("GRANT USAGE ON SCHEMA {} TO analyst").format(ident(schema)),
             sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO analyst").format(ident(schema)),
             sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE transformer IN SCHEMA {} GRANT SELECT ON TABLES TO analyst")
             .format(ident(schema)),
         ]
+    statements += [
+        sql.SQL("GRANT USAGE ON SCHEMA {} TO analyst").format(ident(LIVE_SCHEMA)),
+        sql.SQL("REVOKE ALL ON SCHEMA {} FROM analyst").format(ident(BUILD_SCHEMA)),
+    ]
     return statements
 
 

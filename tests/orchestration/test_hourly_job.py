@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dagster import AssetKey
 
+from orchestration.assets.publish import MART_KEYS, PUBLISHED_MARTS
 from reelhouse.warehouse import app_db_url, connect, role_url
+
+
+def _live_mart_oids() -> dict[str, int | None]:
+    """The table behind each name a reader queries: unchanged means readers still see the same numbers."""
+    with connect(role_url("transformer")) as conn:
+        return {name: conn.execute("SELECT to_regclass(%s)::oid", (f"marts.{name}",)).fetchone()[0]
+                for name in ("mrr_daily", "revenue_daily", "engagement_tier_daily")}
 
 
 def test_hourly_job_lands_every_source_and_runs_the_checks(run_hourly):
@@ -17,12 +25,14 @@ def test_hourly_job_lands_every_source_and_runs_the_checks(run_hourly):
     assert checks.get("gx_videos") is True and checks.get("gx_credit_transactions") is True
     assert checks.get("gx_revenue_daily") is True and checks.get("gx_mrr_daily") is True  # marts checked too
     assert checks.get("source_freshness") is True
+    assert PUBLISHED_MARTS in materialized
     with connect(role_url("transformer")) as conn:
         recorded = conn.execute("SELECT count(*) FROM ops.dq_results WHERE run_id = %s", (result.run_id,)).fetchone()
     assert recorded[0] >= 20
 
 
 def test_a_failed_blocking_check_stops_dbt_and_is_recorded(run_hourly, demo_world):
+    live = _live_mart_oids()
     with connect(app_db_url(), autocommit=True) as conn:
         target = conn.execute("SELECT id FROM credit_transactions WHERE type = 'purchase' LIMIT 1").fetchone()[0]
         conn.execute("UPDATE credit_transactions SET amount = -amount, updated_at = now() - interval '1 minute'"
@@ -41,6 +51,8 @@ def test_a_failed_blocking_check_stops_dbt_and_is_recorded(run_hourly, demo_worl
     assert AssetKey(["raw_app", "videos"]) in materialized
     # Nothing downstream of the failed blocking check is rebuilt: the models keep their last good data.
     assert not [key for key in materialized if key.path[0] in ("staging", "intermediate", "marts")]
+    assert PUBLISHED_MARTS not in materialized and AssetKey(["superset", "dashboards"]) not in materialized
+    assert _live_mart_oids() == live  # readers, dashboards and the email keep the last good numbers
     assert not result.success
     with connect(role_url("transformer")) as conn:
         failed = conn.execute(
@@ -72,6 +84,20 @@ def test_a_stale_source_fails_its_freshness_check_and_blocks_dbt(run_hourly):
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert not [key for key in materialized if key.path[0] in ("staging", "intermediate", "marts")]
     assert not result.success
+
+
+def test_every_blocking_mart_check_gates_publishing_and_dashboards():
+    """A mart's blocking check failing skips everything downstream of that mart in the run: publishing the marts
+    must be downstream of every mart, and the dashboards downstream of publishing."""
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    upstream_of_publish = graph.get(PUBLISHED_MARTS).parent_keys
+    assert set(MART_KEYS) == upstream_of_publish
+    specs = [graph.get_check_spec(key) for key in graph.asset_check_keys]
+    blocking_on_marts = {spec.asset_key for spec in specs if spec.blocking and spec.asset_key.path[0] == "marts"}
+    assert len(blocking_on_marts) >= 7 and blocking_on_marts <= upstream_of_publish
+    assert PUBLISHED_MARTS in graph.get(AssetKey(["superset", "dashboards"])).parent_keys
 
 
 def test_the_code_location_loads_with_every_job_schedule_and_sensor():

@@ -1,8 +1,8 @@
 """Faults around the marts: a dbt model failing mid-build, and analysts querying while the marts rebuild.
 
-dbt replaces a table by building `<name>__dbt_tmp` and renaming it in one transaction, so readers see the old
-table or the new one, never a half-built one; a model that fails leaves its last good table in place and dbt
-skips everything downstream of it.
+dbt builds the marts in `marts_next`, which readers cannot see, and publishing swaps it with `marts` in one
+transaction (reelhouse/warehouse/marts.py): readers see the old marts or the new ones, never a half-built table
+or a mix, and a model that fails publishes nothing, so every mart keeps its last good numbers.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from pathlib import Path
 
 from dagster import AssetKey
 
+from orchestration.assets.publish import PUBLISHED_MARTS
 from orchestration.dbt_project import DBT_PROJECT_DIR
 from reelhouse.warehouse import admin_url, connect, dbt_env, role_url
+from reelhouse.warehouse.marts import publish_marts
 
 ANALYSTS = 10
 
@@ -28,9 +30,9 @@ def _oid(table: str) -> int:
         return conn.execute("SELECT %s::regclass::oid", (table,)).fetchone()[0]
 
 
-def test_a_model_failing_mid_build_keeps_its_last_good_table_and_skips_downstream(run_hourly):
+def test_a_model_failing_mid_build_publishes_nothing_and_skips_downstream(run_hourly):
     assert run_hourly().success
-    kept, rebuilt = _oid("marts.quiz_performance"), _oid("marts.mrr_daily")
+    published = {mart: _oid(f"marts.{mart}") for mart in ("quiz_performance", "mrr_daily")}
     with connect(admin_url(), autocommit=True) as conn:  # permissions drift: one staging model cannot read its source
         conn.execute("REVOKE SELECT ON raw_app.quizzes FROM transformer")
     try:
@@ -41,17 +43,19 @@ def test_a_model_failing_mid_build_keeps_its_last_good_table_and_skips_downstrea
     assert not result.success
     assert [event.step_key for event in result.all_events if event.is_step_failure] == ["dbt_models"]
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
-    assert AssetKey(["marts", "mrr_daily"]) in materialized  # unrelated models still build
+    assert AssetKey(["marts", "mrr_daily"]) in materialized  # unrelated models still build (in marts_next)
     # (the staging view itself is created: PostgreSQL checks privileges when a view is read, not created)
-    assert not {AssetKey(["marts", "quiz_performance"]), AssetKey(["superset", "dashboards"])} & materialized
-    assert _oid("marts.quiz_performance") == kept  # the last good table, untouched and readable
-    assert _oid("marts.mrr_daily") != rebuilt
+    assert not {AssetKey(["marts", "quiz_performance"]), PUBLISHED_MARTS, AssetKey(["superset", "dashboards"])} \
+        & materialized
+    # Readers keep the last good marts, every one of them: the rebuilt mrr_daily waits in marts_next too.
+    assert {mart: _oid(f"marts.{mart}") for mart in published} == published
     with connect(role_url("analyst")) as conn:
         assert conn.execute("SELECT count(*) FROM marts.quiz_performance").fetchone()[0] > 0
 
-    healed = run_hourly()  # access restored: the next run rebuilds it
+    healed = run_hourly()  # access restored: the next run rebuilds and publishes
     assert healed.success
-    assert _oid("marts.quiz_performance") != kept
+    assert PUBLISHED_MARTS in {event.asset_key for event in healed.get_asset_materialization_events()}
+    assert all(_oid(f"marts.{mart}") != oid for mart, oid in published.items())
 
 
 def _analyst_loop(stop: threading.Event, latencies: list[float], errors: list[str]) -> None:
@@ -74,6 +78,7 @@ def _analyst_loop(stop: threading.Event, latencies: list[float], errors: list[st
 
 
 def test_ten_analysts_never_see_a_half_built_mart_while_the_marts_rebuild(built_marts, tmp_path):
+    before = _oid("marts.mrr_daily")
     stop = threading.Event()
     latencies: list[float] = []
     errors: list[str] = []
@@ -85,6 +90,9 @@ def test_ten_analysts_never_see_a_half_built_mart_while_the_marts_rebuild(built_
         rebuild = subprocess.run(
             [str(dbt), "run", "--select", "marts", "--target-path", str(tmp_path), "--log-path", str(tmp_path)],
             cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=900, env={**os.environ, **dbt_env()})
+        for _ in range(5 if rebuild.returncode == 0 else 0):  # swap the two complete sets under their queries
+            publish_marts(role_url("transformer"))
+            time.sleep(0.5)
     finally:
         stop.set()
         for analyst in analysts:
@@ -92,5 +100,6 @@ def test_ten_analysts_never_see_a_half_built_mart_while_the_marts_rebuild(built_
     assert rebuild.returncode == 0, rebuild.stdout[-3000:]
     assert errors == []
     assert len(latencies) > ANALYSTS * 5  # they really ran during the rebuild
+    assert _oid("marts.mrr_daily") != before  # published an odd number of times: the rebuilt marts are live
     print(f"\n{len(latencies)} analyst queries during the rebuild: p50 {statistics.median(latencies) * 1000:.0f} ms, "
           f"max {max(latencies) * 1000:.0f} ms")

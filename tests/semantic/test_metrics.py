@@ -9,6 +9,7 @@ import sqlglot
 from sqlglot import expressions as exp
 
 from reelhouse.warehouse import connect, role_url
+from reelhouse.warehouse.marts import BUILD_SCHEMA
 from semantic.metrics import format_value, load_metrics
 from semantic.report.content import weekly_series
 
@@ -38,7 +39,7 @@ def test_metrics_name_only_columns_the_dbt_manifest_has(built_marts):
     """A mart column renamed or dropped in dbt breaks the metric (and the Superset dataset) here, by name."""
     manifest = json.loads((built_marts / "manifest.json").read_text())
     columns = {node["name"]: set(node["columns"]) for node in manifest["nodes"].values()
-               if node["resource_type"] == "model" and node["schema"] == "marts"}
+               if node["resource_type"] == "model" and node["schema"] == BUILD_SCHEMA}
     problems = []
     for metric in load_metrics().values():
         table = metric.table.removeprefix("marts.")

@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 
 from reelhouse.warehouse import connect, role_url
+from reelhouse.warehouse.marts import BUILD_SCHEMA
 
 
 def mart_nodes(target: Path) -> dict[str, dict]:
     manifest = json.loads((target / "manifest.json").read_text())
     return {key: node for key, node in manifest["nodes"].items()
-            if node["resource_type"] == "model" and node["schema"] in ("marts", "intermediate")}
+            if node["resource_type"] == "model" and node["schema"] in (BUILD_SCHEMA, "intermediate")}
 
 
 # Views over the pipeline's own records: empty until a load quarantines a row or a check runs.
@@ -23,9 +24,9 @@ def test_every_mart_has_rows(built_marts):
     empty = []
     with connect(role_url("analyst")) as conn:
         for node in mart_nodes(built_marts).values():
-            if node["schema"] != "marts" or node["name"] in PIPELINE_STATE_MARTS:
+            if node["schema"] != BUILD_SCHEMA or node["name"] in PIPELINE_STATE_MARTS:
                 continue
-            count = conn.execute(f'SELECT count(*) FROM marts."{node["name"]}"').fetchone()[0]
+            count = conn.execute(f'SELECT count(*) FROM marts."{node["name"]}"').fetchone()[0]  # published
             if count == 0:
                 empty.append(node["name"])
     assert not empty, f"marts without rows on the demo world: {empty}"

@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key='message_id',
     incremental_strategy='merge',
+    on_schema_change='append_new_columns',
     indexes=[{'columns': ['sent_on']}],
 ) }}
 
@@ -15,7 +16,8 @@ prompts as (
         video_id,
         token_count,
         created_at,
-        updated_at
+        updated_at,
+        loaded_at
     from {{ ref('stg_app__messages') }}
     where role = 'user'
 
@@ -29,10 +31,11 @@ changed_prompts as (
         video_id,
         token_count,
         created_at,
-        updated_at
+        updated_at,
+        loaded_at
     from prompts
     {% if is_incremental() %}
-        where updated_at >= {{ incremental_lower_bound('updated_at') }}
+        where loaded_at >= {{ incremental_lower_bound('loaded_at') }}
     {% endif %}
 
 )
@@ -44,5 +47,6 @@ select
     token_count,
     created_at as sent_at,
     cast(created_at as date) as sent_on,
-    updated_at
+    updated_at,
+    loaded_at
 from changed_prompts

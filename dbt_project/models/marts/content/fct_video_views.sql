@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key='view_id',
     incremental_strategy='merge',
+    on_schema_change='append_new_columns',
     indexes=[{'columns': ['video_id']}, {'columns': ['creator_id']}],
 ) }}
 
@@ -19,10 +20,11 @@ views as (
         is_completed,
         created_at,
         last_watched_at,
-        updated_at
+        updated_at,
+        loaded_at
     from {{ ref('stg_app__video_progress') }}
     {% if is_incremental() %}
-        where updated_at >= {{ incremental_lower_bound('updated_at') }}
+        where loaded_at >= {{ incremental_lower_bound('loaded_at') }}
     {% endif %}
 
 )
@@ -39,5 +41,6 @@ select
     cast(created_at as date) as started_on,
     last_watched_at,
     cast(last_watched_at as date) as watched_on,
-    updated_at
+    updated_at,
+    loaded_at
 from views

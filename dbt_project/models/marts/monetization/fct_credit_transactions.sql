@@ -1,13 +1,14 @@
 {#- The credit ledger of seed 000 ("Credit Transactions": date, type, amount, description, balance after),
     one row per ledger entry, with the balance recomputed as the running sum of the user's signed credits
     ordered by created_at, then id, and a flag where it differs from the balance the app recorded.
-    Incremental: every entry of a user with an entry changed within the lookback window is recomputed and
+    Incremental: every entry of a user with an entry that landed within the lookback window is recomputed and
     merged, so a late entry also corrects the running balance of the user's later entries. -#}
 
 {{ config(
     materialized='incremental',
     unique_key='credit_transaction_id',
     incremental_strategy='merge',
+    on_schema_change='append_new_columns',
     indexes=[{'columns': ['transaction_date']}, {'columns': ['user_id']}],
 ) }}
 
@@ -18,7 +19,7 @@ with
 
         select distinct user_id
         from {{ ref('stg_app__credit_transactions') }}
-        where updated_at >= {{ incremental_lower_bound('updated_at') }}
+        where loaded_at >= {{ incremental_lower_bound('loaded_at') }}
 
     ),
 {% endif %}
@@ -38,7 +39,8 @@ credit_transactions as (
         video_id,
         reference_transaction_id,
         created_at,
-        updated_at
+        updated_at,
+        loaded_at
     from {{ ref('stg_app__credit_transactions') }}
     {% if is_incremental() %}
         where user_id in (select changed_users.user_id from changed_users)
@@ -62,6 +64,7 @@ running as (
         reference_transaction_id,
         created_at,
         updated_at,
+        loaded_at,
         sum(credits) over (
             partition by user_id
             order by created_at, credit_transaction_id
@@ -87,5 +90,6 @@ select
     amount_usd_cents,
     video_id,
     reference_transaction_id,
-    updated_at
+    updated_at,
+    loaded_at
 from running

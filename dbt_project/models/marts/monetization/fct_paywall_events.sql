@@ -1,10 +1,11 @@
-{#- Every paywall event of seed 004's monetization funnel, one row per event. Incremental: rows changed within
-    the lookback window are merged on the event id. -#}
+{#- Every paywall event of seed 004's monetization funnel, one row per event. Incremental: rows that landed
+    within the lookback window are merged on the event id. -#}
 
 {{ config(
     materialized='incremental',
     unique_key='paywall_event_id',
     incremental_strategy='merge',
+    on_schema_change='append_new_columns',
     indexes=[{'columns': ['event_date']}, {'columns': ['user_id']}],
 ) }}
 
@@ -20,10 +21,11 @@ paywall_events as (
         package_id,
         plan_at_event,
         created_at,
-        updated_at
+        updated_at,
+        loaded_at
     from {{ ref('stg_app__paywall_events') }}
     {% if is_incremental() %}
-        where updated_at >= {{ incremental_lower_bound('updated_at') }}
+        where loaded_at >= {{ incremental_lower_bound('loaded_at') }}
     {% endif %}
 
 )
@@ -43,5 +45,6 @@ select
     plan_at_event,
     created_at,
     cast(created_at as date) as event_date,
-    updated_at
+    updated_at,
+    loaded_at
 from paywall_events

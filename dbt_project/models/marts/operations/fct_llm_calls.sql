@@ -1,11 +1,12 @@
 {#- Every LLM API call of seed 004's LLM usage section (api_usage_metrics), one row per call, priced at the
     model's price per 1k input/output tokens in effect on the call day (the finance team's price file).
-    Incremental: rows changed within the lookback window are merged on the call id. -#}
+    Incremental: rows that landed within the lookback window are merged on the call id. -#}
 
 {{ config(
     materialized='incremental',
     unique_key='api_call_id',
     incremental_strategy='merge',
+    on_schema_change='append_new_columns',
     indexes=[{'columns': ['call_date']}, {'columns': ['tool_name']}],
 ) }}
 
@@ -26,10 +27,11 @@ calls as (
         is_success,
         error_message,
         created_at,
-        updated_at
+        updated_at,
+        loaded_at
     from {{ ref('stg_app__api_usage_metrics') }}
     {% if is_incremental() %}
-        where updated_at >= {{ incremental_lower_bound('updated_at') }}
+        where loaded_at >= {{ incremental_lower_bound('loaded_at') }}
     {% endif %}
 
 ),
@@ -63,6 +65,7 @@ select
     calls.created_at,
     cast(calls.created_at as date) as call_date,
     calls.updated_at,
+    calls.loaded_at,
     prices.usd_per_1k_input is not null as is_priced,
     calls.input_tokens / 1000.0 * prices.usd_per_1k_input
     + calls.output_tokens / 1000.0 * prices.usd_per_1k_output as cost_usd
