@@ -9,7 +9,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -79,6 +79,9 @@ class Settings:
     report_recipients: tuple[str, ...] = ()
     creator_report_recipients: dict[int, tuple[str, ...]] = field(default_factory=dict)
     superset: SupersetSettings = field(repr=False, default_factory=lambda: SupersetSettings(venv=Path("superset-venv")))
+    # How far back each incremental app load re-checks (key, updated_at) against raw for rows committed after
+    # the overlap window had passed them (ingestion/app_db/loader.py). Zero turns the check off.
+    app_late_row_window: timedelta = timedelta(hours=24)
 
     @property
     def embedded(self) -> bool:
@@ -132,7 +135,18 @@ def get_settings() -> Settings:
         report_recipients=_addresses(os.environ.get("REPORT_RECIPIENTS", "")),
         creator_report_recipients=_creator_recipients(os.environ.get("REPORT_CREATOR_RECIPIENTS", "")),
         superset=_superset_settings(home),
+        app_late_row_window=_late_row_window(os.environ.get("APP_LATE_ROW_WINDOW_HOURS", "24")),
     )
+
+
+def _late_row_window(value: str) -> timedelta:
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= 24 * 366:
+        raise ReelhouseError(f"APP_LATE_ROW_WINDOW_HOURS must be a number of hours from 0 to 8784, not {value!r}")
+    return timedelta(hours=hours)
 
 
 def _superset_settings(home: Path) -> SupersetSettings:

@@ -10,6 +10,15 @@ merged on the primary key (newest version wins, unchanged rows are not rewritten
 anywhere therefore leaves each batch either fully applied with its cursor or not at all; the next
 run builds any missing index, re-reads from the cursor minus the overlap window, and the merge
 makes re-reads no-ops. A table's load holds an advisory lock, so two runs never load it at once.
+
+Late rows. A transaction that stamps `updated_at` and commits more than the overlap window later (a long
+transaction, a lagging replica, an app server whose clock is behind) leaves a row the cursor has already passed.
+So, in the same source snapshot as the delta, each incremental load also reads the keys and `updated_at` of
+the rows stamped within `late_window` (APP_LATE_ROW_WINDOW_HOURS, 24 h by default) before the overlap, compares
+them with raw in the warehouse, and loads the few rows raw lacks or holds in another version (versions already
+in ops.quarantine excepted) through the same batches and merge, leaving the cursor where it is. Only keys and
+timestamps cross the wire for the window, and the source answers from its `(updated_at, id)` index, so the hourly
+delta stays in seconds at 10M rows; a row later than the window still needs a full refresh (`full_rebuild`).
 """
 from __future__ import annotations
 
@@ -18,7 +27,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -46,7 +55,7 @@ from ingestion.common.ops import (
     write_audit,
     write_cursor,
 )
-from reelhouse.config import redact
+from reelhouse.config import get_settings, redact
 from reelhouse.warehouse import connect
 
 log = logging.getLogger(__name__)
@@ -74,6 +83,7 @@ class _TablePlan:
     primary_key: list[str]
     rules: list[Rule]
     append_only: bool  # the raw table was empty when this load began: nothing to merge with
+    types: list[str] = field(default_factory=list)  # the source's column types, in `names` order
 
     @property
     def raw(self) -> sql.Composable:
@@ -114,13 +124,14 @@ def _table_lock_key(table: str) -> str:
 
 class AppTableLoader:
     def __init__(self, source: psycopg.Connection, warehouse: psycopg.Connection, source_schema: str,
-                 load_id: str, batch_rows: int, overlap: timedelta) -> None:
+                 load_id: str, batch_rows: int, overlap: timedelta, late_window: timedelta = timedelta(0)) -> None:
         self.source = source
         self.warehouse = warehouse
         self.source_schema = source_schema
         self.load_id = load_id
         self.batch_rows = batch_rows
         self.overlap = overlap
+        self.late_window = late_window
 
     def load(self, table: str, full_refresh: bool, reconcile: bool,
              on_progress: Callable[[TableProgress], None] | None) -> TableLoadResult:
@@ -146,7 +157,7 @@ class AppTableLoader:
         cursor = None if full_refresh else read_cursor(self.warehouse, SOURCE, table)
         result.cursor_before = cursor
         plan = _TablePlan(table, names, primary_key, rules_for(table, names, primary_key),
-                          append_only=self._raw_is_empty(table))
+                          append_only=self._raw_is_empty(table), types=[c.type for c in columns])
         if plan.append_only:
             set_loaded_at_default(self.warehouse, RAW_SCHEMA, table)
         else:
@@ -168,6 +179,8 @@ class AppTableLoader:
         if plan.append_only:
             with self.warehouse.transaction():
                 ensure_raw_indexes(self.warehouse, RAW_SCHEMA, table, primary_key)
+        if result.cursor_before and CURSOR_COLUMN in names and self.late_window > self.overlap:
+            result.late = self._load_late_rows(plan, result.cursor_before, cursor, source_now, result)
         if reconcile:
             result.deleted = self._reconcile_deletes(table, primary_key)
         result.cursor_after = cursor
@@ -175,8 +188,10 @@ class AppTableLoader:
             on_progress(TableProgress(table, done_rows, done=True))
         return result
 
-    def _source_copy(self, plan: _TablePlan, cursor: dict | None) -> tuple[sql.Composable, list | None]:
-        """COPY of the rows changed since the cursor (minus the overlap), oldest change first.
+    def _source_copy(self, plan: _TablePlan, cursor: dict | None,
+                     late: tuple[tuple, list[tuple]] | None = None) -> tuple[sql.Composable, list | None]:
+        """COPY of the rows changed since the cursor (minus the overlap), oldest change first; or, given
+        `late` (the late window and keys found in it), of those rows only.
 
         Each line starts with the first contract the row breaks (NULL when it keeps them all):
         the source judges the row while it reads it, so the warehouse only has to file it.
@@ -189,12 +204,70 @@ class AppTableLoader:
         )
         has_cursor_column = CURSOR_COLUMN in plan.names
         params: list | None = None
-        if cursor and has_cursor_column:
+        if late:
+            window, keys = late
+            types = dict(zip(plan.names, plan.types, strict=True))
+            query += sql.SQL(" WHERE {stamp} >= %s::timestamptz - %s::interval AND {stamp} < %s::timestamptz"
+                             " - %s::interval AND ({key}) IN (SELECT * FROM unnest({arrays}))").format(
+                stamp=ident(CURSOR_COLUMN), key=sql.SQL(", ").join(map(ident, plan.primary_key)),
+                arrays=sql.SQL(", ").join(sql.SQL("%s::{}[]").format(sql.SQL(types[c])) for c in plan.primary_key))
+            params = [*window, *([key[i] for key in keys] for i in range(len(plan.primary_key)))]
+        elif cursor and has_cursor_column:
             query += sql.SQL(" WHERE {} >= %s::timestamptz - %s::interval").format(ident(CURSOR_COLUMN))
             params = [cursor[CURSOR_COLUMN], self.overlap]
         order = ([CURSOR_COLUMN] if has_cursor_column else []) + plan.primary_key
         query += sql.SQL(" ORDER BY {}").format(sql.SQL(", ").join(map(ident, order)))
         return sql.SQL("COPY ({}) TO STDOUT").format(query), params
+
+    def _load_late_rows(self, plan: _TablePlan, cursor_before: dict, cursor: dict | None, source_now: datetime,
+                        result: TableLoadResult) -> int:
+        """Load rows stamped within the late window before the overlap that raw lacks or holds in another
+        version (committed after the cursor had passed them); returns how many. The cursor stays put."""
+        window = (cursor_before[CURSOR_COLUMN], self.late_window, cursor_before[CURSOR_COLUMN], self.overlap)
+        keys = self._late_keys(plan, window)
+        if not keys:
+            return 0
+        log.info("app table %s: %d row(s) committed after the cursor had passed them; loading them now",
+                 plan.table, len(keys))
+        copy_out, params = self._source_copy(plan, None, late=(window, keys))
+        merge_plan = replace(plan, append_only=False)
+        with self.source.cursor() as source_cursor, source_cursor.copy(copy_out, params) as copy_stream:
+            rows = iter(copy_stream)
+            while (first := next(rows, None)) is not None:
+                self._load_batch(merge_plan, itertools.chain([first], rows), cursor, source_now, result,
+                                 move_cursor=False)
+        return len(keys)
+
+    def _late_keys(self, plan: _TablePlan, window: tuple) -> list[tuple]:
+        """Keys stamped within the window whose version raw lacks (nor has quarantined), read from the source
+        as (key, updated_at) only and compared in the warehouse."""
+        ident = sql.Identifier
+        key_columns = sql.SQL(", ").join(map(ident, plan.primary_key))
+        recent = sql.SQL("{}, {}").format(key_columns, ident(CURSOR_COLUMN))
+        source_keys = sql.SQL(
+            "COPY (SELECT {recent} FROM {schema}.{table} WHERE {stamp} >= %s::timestamptz - %s::interval"
+            " AND {stamp} < %s::timestamptz - %s::interval) TO STDOUT"
+        ).format(recent=recent, schema=ident(self.source_schema), table=ident(plan.table), stamp=ident(CURSOR_COLUMN))
+        same_key = sql.SQL(" AND ").join(sql.SQL("t.{c} = r.{c}").format(c=ident(c)) for c in plan.primary_key)
+        key_text = sql.SQL(" || ','  || ").join(sql.SQL("coalesce(r.{}::text, 'NULL')").format(ident(p))
+                                                for p in plan.primary_key)
+        with self.warehouse.transaction(), self.warehouse.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS _recent")
+            cur.execute(sql.SQL("CREATE TEMP TABLE _recent ON COMMIT DROP AS SELECT {} FROM {} LIMIT 0")
+                        .format(recent, plan.raw))
+            with self.source.cursor() as source_cursor, source_cursor.copy(source_keys, window) as copy_out, \
+                    cur.copy("COPY _recent FROM STDIN") as copy_in:
+                _write_in_blocks(copy_in, copy_out)
+            cur.execute("ANALYZE _recent")  # a few thousand keys: probe raw's key index, never scan raw
+            cur.execute(sql.SQL(
+                "SELECT {keys} FROM _recent r WHERE NOT EXISTS (SELECT FROM {raw} t WHERE {same_key}"
+                " AND t.{stamp} = r.{stamp}) AND NOT EXISTS (SELECT FROM ops.quarantine q WHERE q.source = %s"
+                " AND q.table_name = %s AND q.primary_key = {key_text}"
+                " AND (q.payload ->> %s)::timestamptz = r.{stamp})"
+            ).format(keys=sql.SQL(", ").join(sql.SQL("r.{}").format(ident(c)) for c in plan.primary_key),
+                     raw=plan.raw, same_key=same_key, stamp=ident(CURSOR_COLUMN), key_text=key_text),
+                (SOURCE, plan.table, CURSOR_COLUMN))
+            return cur.fetchall()
 
     def _raw_is_empty(self, table: str) -> bool:
         query = sql.SQL("SELECT NOT EXISTS (SELECT FROM {}.{})").format(sql.Identifier(RAW_SCHEMA),
@@ -211,11 +284,11 @@ class AppTableLoader:
             self.warehouse.execute(statement)
 
     def _load_batch(self, plan: _TablePlan, rows: Iterator[Buffer], cursor: dict | None,
-                    source_now: datetime, result: TableLoadResult) -> tuple[dict | None, int]:
+                    source_now: datetime, result: TableLoadResult, move_cursor: bool = True) -> tuple[dict | None, int]:
         """Stream the next batch in, file its broken rows, apply it and its cursor: one transaction.
 
         A first load COPYs straight into the raw table; later loads stage the batch and merge it.
-        Returns the cursor after the batch and the batch's row count.
+        Returns the cursor after the batch (unchanged for late rows, which lie behind it) and the batch's row count.
         """
         with self.warehouse.transaction(), self.warehouse.cursor() as cur:
             target = plan.raw if plan.append_only else self._create_stage(cur, plan)
@@ -228,6 +301,8 @@ class AppTableLoader:
                 inserted, updated = self._merge(cur, plan)
                 result.inserted += inserted
                 result.updated += updated
+            if not move_cursor:
+                return cursor, batch.rows
             new_cursor = self._cursor_after(plan, batch.last_row, cursor, source_now)
             write_cursor(self.warehouse, SOURCE, plan.table, new_cursor)
         return new_cursor, batch.rows
@@ -361,6 +436,7 @@ def load_app_tables(
     full_refresh: bool = False,
     reconcile: bool = False,
     overlap: timedelta = timedelta(minutes=10),
+    late_window: timedelta | None = None,
     batch_rows: int = 50_000,
     workers: int = 2,
     on_progress: Callable[[TableProgress], None] | None = None,
@@ -368,8 +444,11 @@ def load_app_tables(
     """Load every (or the named) app table; a failing table is reported, the others still load.
 
     Tables load in parallel on `workers` connection pairs (one PostgreSQL backend each), largest
-    first, so a 2-core machine keeps both cores busy.
+    first, so a 2-core machine keeps both cores busy. `late_window` (default: the
+    APP_LATE_ROW_WINDOW_HOURS setting) is how far back an incremental load looks for late rows.
     """
+    if late_window is None:
+        late_window = get_settings().app_late_row_window
     load_id = new_load_id()
     with connect(source_url) as source, connect(warehouse_url) as warehouse:
         ensure_ops_tables(warehouse)
@@ -395,7 +474,8 @@ def load_app_tables(
             warehouse.execute("SET TIME ZONE 'UTC'")
             warehouse.commit()
             opened.extend((source, warehouse))
-            local.loader = AppTableLoader(source, warehouse, source_schema, load_id, batch_rows, overlap)
+            local.loader = AppTableLoader(source, warehouse, source_schema, load_id, batch_rows, overlap,
+                                          late_window)
         return local.loader
 
     def load_one(table: str) -> TableLoadResult:

@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
     quarantined_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS quarantine_table ON ops.quarantine (source, table_name, quarantined_at);
+-- The app loader's late-row check asks whether a key's version is already here.
+CREATE INDEX IF NOT EXISTS quarantine_key ON ops.quarantine (source, table_name, primary_key);
 """
 
 
@@ -76,6 +78,7 @@ class TableLoadResult:
     updated: int = 0
     deleted: int = 0
     quarantined: int = 0
+    late: int = 0  # of the inserted/updated rows, those committed after the cursor had passed them (app tables)
     cursor_before: dict[str, Any] | None = None
     cursor_after: dict[str, Any] | None = None
     error: str | None = None
