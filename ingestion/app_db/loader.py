@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,7 @@ from ingestion.app_db.schema import (
     plan_drift,
     set_loaded_at_default,
 )
+from ingestion.common.errors import first_line, resource_shortage
 from ingestion.common.ops import (
     TableLoadResult,
     ensure_ops_tables,
@@ -486,10 +488,7 @@ def load_app_tables(
         else:
             result = _load_table(loader, table, full_refresh, reconcile, on_progress)
         result.finished_at = datetime.now(UTC)
-        write_audit(loader.warehouse, load_id, result)
-        loader.warehouse.commit()
-        if refresh_statistics(loader.warehouse, RAW_SCHEMA, table, result):
-            loader.warehouse.commit()
+        _audit(loader, load_id, result)
         return result
 
     try:
@@ -501,6 +500,36 @@ def load_app_tables(
     return [finished[table] for table in wanted]
 
 
+def _audit(loader: AppTableLoader, load_id: str, result: TableLoadResult) -> None:
+    """Write the table's audit row, then refresh its statistics if it changed a lot.
+
+    A warehouse that refuses the audit row (out of disk space, say) fails the table's result, saying whether
+    its rows went in, instead of ending the whole load; a lost connection still ends it (the caller says so).
+    """
+    try:
+        write_audit(loader.warehouse, load_id, result)
+        loader.warehouse.commit()
+    except psycopg.Error as exc:
+        if loader.warehouse.broken:
+            raise
+        loader.warehouse.rollback()
+        shortage = resource_shortage(exc)
+        why = f"the warehouse is {shortage[0]} ({shortage[1]})" if shortage else first_line(exc)
+        result.error = (f"loaded (rows and cursor committed), but its ops.load_audit row could not be written: {why}"
+                        if result.ok else f"{result.error}; its ops.load_audit row could not be written either")
+        result.status = "failed"
+        log.warning("app table %s: %s", result.table, result.error)
+        return
+    try:
+        if refresh_statistics(loader.warehouse, RAW_SCHEMA, result.table, result):
+            loader.warehouse.commit()
+    except psycopg.Error as exc:  # statistics only speed dbt up; autovacuum will catch up
+        if loader.warehouse.broken:
+            raise
+        loader.warehouse.rollback()
+        log.warning("app table %s: ANALYZE failed: %s", result.table, first_line(exc))
+
+
 def _load_table(loader: AppTableLoader, table: str, full_refresh: bool, reconcile: bool,
                 on_progress: Callable[[TableProgress], None] | None) -> TableLoadResult:
     try:
@@ -508,11 +537,40 @@ def _load_table(loader: AppTableLoader, table: str, full_refresh: bool, reconcil
         loader.source.commit()
         return result
     except (SchemaDriftError, psycopg.Error) as exc:
+        message = _failure_message(loader, table, exc)
         loader.warehouse.rollback()
         loader.source.rollback()
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         log.warning("app table %s failed: %s", table, redact_urls(message))
         return TableLoadResult(SOURCE, table, status="failed", error=redact_urls(message))
+
+
+def _failure_message(loader: AppTableLoader, table: str, exc: Exception) -> str:
+    """The error's first line; for a server out of disk space, memory or connections (SQLSTATE class 53)
+    also which server, which table and what became of the batch (called before the rollbacks)."""
+    shortage = resource_shortage(exc)
+    if shortage is None:
+        return first_line(exc)
+    what, detail = shortage
+    if _raised_by(exc) is loader.source:
+        where = f"the app database is {what} reading {loader.source_schema}.{table}"
+    else:
+        where = f"the warehouse is {what} writing {RAW_SCHEMA}.{table}"
+    return (f"{where} ({detail}); the batch in progress and its cursor were rolled back (committed batches are "
+            "kept), run again once the server has room")
+
+
+def _raised_by(exc: BaseException) -> psycopg.Connection | None:
+    """The connection whose call raised a psycopg error: the innermost frame of a connection, cursor or COPY.
+
+    (Rows stream from one server into the other, so either may fail inside the same batch; the error itself
+    does not say which, and a failed write also cancels the source's COPY, so both transactions end aborted.)
+    """
+    for frame, _ in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        owner = frame.f_locals.get("self")
+        conn = owner if isinstance(owner, psycopg.Connection) else getattr(owner, "connection", None)
+        if isinstance(conn, psycopg.Connection):
+            return conn
+    return None
 
 
 def redact_urls(message: str) -> str:

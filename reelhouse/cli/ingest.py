@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ingestion.common.errors import resource_shortage
 from ingestion.common.ops import TableLoadResult
 from reelhouse.config import get_settings, redact
 from reelhouse.errors import ReelhouseError
@@ -46,9 +47,13 @@ def _load_source(source: Source, load: Callable[[], list[TableLoadResult]]) -> l
 
     try:
         return load()
-    except psycopg.Error as error:  # a connection broke mid-load: its open transaction was rolled back
-        reason = (f"{SOURCE_NAMES[source]}: lost the connection to {CONNECTED_TO[source]} "
-                  f"({_one_line(error)}); committed work and its cursors are kept, run again to finish")
+    except psycopg.Error as error:  # its open transaction was rolled back
+        if shortage := resource_shortage(error):  # out of disk space, memory, connections (SQLSTATE class 53)
+            reason = (f"{SOURCE_NAMES[source]}: {CONNECTED_TO[source]} is {shortage[0]} ({shortage[1]}); "
+                      "committed work and its cursors are kept, run again once the server has room")
+        else:  # a connection broke mid-load
+            reason = (f"{SOURCE_NAMES[source]}: lost the connection to {CONNECTED_TO[source]} "
+                      f"({_one_line(error)}); committed work and its cursors are kept, run again to finish")
     except (ReelhouseError, StripeLoadError, PriceFileError) as error:
         reason = f"{SOURCE_NAMES[source]}: {_one_line(error)}"
     return [TableLoadResult(source.value, "*", status="failed", error=reason)]
