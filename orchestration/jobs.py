@@ -1,4 +1,5 @@
-"""Jobs and their schedules. Tags carry the run-queue limit (one hourly refresh at a time) and retries."""
+"""Jobs and their schedules. Tags carry the run-queue limit (one hourly refresh at a time) and retries; the
+executor holds the warehouse's pipeline lock for the whole run (orchestration/run_lock.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
 from orchestration.instance import FULL_REFRESH_TAG, PIPELINE_TAG
+from orchestration.run_lock import pipeline_executor
 from orchestration.sensors import MAX_RUN_RETRIES
 
 PIPELINE = AssetSelection.all()
@@ -15,6 +17,7 @@ hourly_refresh = define_asset_job(
     name="hourly_refresh",
     selection=PIPELINE,
     description="Ingest deltas -> dbt build (incremental) -> data-quality checks -> publish (BI caches).",
+    executor_def=pipeline_executor,
     tags={PIPELINE_TAG: "hourly_refresh", "dagster/max_retries": str(MAX_RUN_RETRIES),
           "dagster/retry_strategy": "FROM_FAILURE"},
 )
@@ -23,6 +26,7 @@ full_rebuild = define_asset_job(
     name="full_rebuild",
     selection=PIPELINE,
     description="Everything from scratch: full resync of every source and dbt --full-refresh.",
+    executor_def=pipeline_executor,
     tags={PIPELINE_TAG: "hourly_refresh", "dagster/max_retries": str(MAX_RUN_RETRIES), FULL_REFRESH_TAG: "true"},
 )
 

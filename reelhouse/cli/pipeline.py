@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -41,22 +42,42 @@ def demo_stripe_server_if_configured() -> Iterator[None]:
         yield
 
 
-def run_job(name: str) -> bool:
-    """Execute one job in this process on the local instance (the UI shows the run too)."""
+WAIT_OPTION = typer.Option(True, "--wait/--no-wait",
+                           help="if another pipeline run holds the warehouse: wait for it (default) or exit at once")
+
+
+def run_job(name: str, wait: bool = True) -> bool:
+    """Execute one job in this process on the local instance (the UI shows the run too).
+
+    The whole run holds the warehouse's pipeline lock (orchestration/run_lock.py): a second run started
+    meanwhile waits its turn, or with wait=False exits naming the run in progress.
+    """
     from orchestration.instance import prepare_dagster_home
+    from orchestration.run_lock import PipelineBusy, pipeline_lock
+    from reelhouse.warehouse import role_url
 
     initialise_warehouse()
-    prepare_dagster_home()
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(JOBS[name])
-    out.print(f"running [bold]{job.name}[/] ({len(job.asset_layer.executable_asset_keys)} assets) ...")
-    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    with demo_stripe_server_if_configured(), DagsterInstance.get() as instance:
-        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
-                                        tags=job.tags)
+    label = f"reelhouse run {name} (pid {os.getpid()} on {socket.gethostname()})"
+
+    def waiting(holder: str) -> None:
+        out.print(f"another pipeline run is in progress ({holder}); waiting for it to finish before "
+                  f"{job.name} starts (--no-wait exits instead)", highlight=False, soft_wrap=True)
+
+    try:
+        with pipeline_lock(role_url("loader"), label, wait=wait, on_wait=waiting):
+            prepare_dagster_home()
+            out.print(f"running [bold]{job.name}[/] ({len(job.asset_layer.executable_asset_keys)} assets) ...")
+            run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+            with demo_stripe_server_if_configured(), DagsterInstance.get() as instance:
+                result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
+                                                tags=job.tags)
+    except PipelineBusy as busy:
+        raise ReelhouseError(f"{busy}; not starting {job.name} (without --no-wait it waits its turn)") from None
     table = Table("step", "status", title=f"{job.name} run {result.run_id[:8]}")
     for event in result.all_events:
         if event.is_step_success or event.is_step_failure or event.is_step_skipped:
@@ -67,16 +88,16 @@ def run_job(name: str) -> bool:
 
 
 @run_app.command()
-def hourly() -> None:
+def hourly(wait: bool = WAIT_OPTION) -> None:
     """Run the hourly refresh once: ingest deltas, dbt build, checks, publish."""
-    if not run_job("hourly"):
+    if not run_job("hourly", wait):
         raise ReelhouseError("hourly_refresh failed: see the failed steps above (details in `reelhouse dev`)")
 
 
 @run_app.command()
-def full() -> None:
+def full(wait: bool = WAIT_OPTION) -> None:
     """Rebuild everything from scratch: full ingestion resync and dbt --full-refresh."""
-    if not run_job("full"):
+    if not run_job("full", wait):
         raise ReelhouseError("full_rebuild failed: see the failed steps above")
 
 
