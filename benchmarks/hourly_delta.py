@@ -8,8 +8,12 @@ touches your warehouse. It generates a small demo world, grows the event table(s
 database (copies of the generated rows under new ids, shifted back in time), loads everything
 once, then repeats --repeat times: apply one hour of changes (--inserts new and --updates changed
 rows per grown table) and time the incremental load of all tables.
-It does that first as the demo schema stands (no index on updated_at in the source), then with an
-index on (updated_at, id) on each grown source table, and finally times one hard-delete
+Before the first load, --window-rows rows per grown table are stamped within the last day, as a
+day of such traffic leaves them: what the late-row check reads and compares on every hourly load
+(24 hours of --inserts + --updates by default).
+It times the deltas first as the demo schema stands (no index on updated_at in the source), then
+with an index on (updated_at, id) on each grown source table, each with the late-row check on (the
+default) and off (late_window=0, APP_LATE_ROW_WINDOW_HOURS=0), and finally one hard-delete
 reconciliation (`reconcile=True`, which reads every key). Prints a Markdown table for BENCHMARKS.md.
 """
 
@@ -38,6 +42,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--inserts", type=int, default=3000, help="new rows per grown table per hour")
     parser.add_argument("--updates", type=int, default=1000, help="changed rows per grown table per hour")
     parser.add_argument("--repeat", type=int, default=3, help="hourly deltas timed per variant")
+    parser.add_argument("--window-rows", type=int, help="rows per grown table stamped within the last day "
+                        "before the first load (default: 24 hours of inserts + updates)")
     parser.add_argument("--users", type=int, default=300, help="size of the generated world the rows are copied from")
     parser.add_argument("--days", type=int, default=30)
     return parser.parse_args()
@@ -85,6 +91,18 @@ def grow(app_url: str, table: str, rows: int) -> float:
     return time.perf_counter() - started
 
 
+def stamp_last_day(app_url: str, table: str, rows: int) -> None:
+    """`rows` random rows re-stamped between 15 minutes and a day ago: the late-row check's window."""
+    from reelhouse.warehouse import connect
+
+    with connect(app_url) as conn:
+        conn.execute(sql.SQL(
+            "UPDATE {t} SET updated_at = now() - interval '15 minutes' - random() * interval '23 hours' "
+            "WHERE id IN (SELECT 1 + (random() * (SELECT max(id) FROM {t}))::bigint FROM generate_series(1, %s))"
+        ).format(t=sql.Identifier(table)), (rows,))
+        conn.commit()
+
+
 def one_hour_of_changes(app_url: str, table: str, inserts: int, updates: int) -> None:
     """The new and changed rows an hour of app traffic leaves (stamped now: the app stamps its commits)."""
     from reelhouse.warehouse import connect
@@ -108,13 +126,14 @@ def timed_load(app_url: str, loader_url: str, **options) -> tuple[float, list]:
     return seconds, results
 
 
-def hourly_deltas(app_url: str, loader_url: str, tables: list[str], args: argparse.Namespace) -> list[tuple]:
+def hourly_deltas(app_url: str, loader_url: str, tables: list[str], args: argparse.Namespace,
+                  **options) -> list[tuple]:
     """(seconds, rows moved, seconds spent on the grown tables) for each timed hourly delta."""
     runs = []
     for _ in range(args.repeat):
         for table in tables:
             one_hour_of_changes(app_url, table, args.inserts, args.updates)
-        seconds, results = timed_load(app_url, loader_url)
+        seconds, results = timed_load(app_url, loader_url, **options)
         moved = sum(r.inserted + r.updated for r in results)
         grown = sum(r.duration_seconds for r in results if r.table in tables)
         runs.append((seconds, moved, grown))
@@ -147,8 +166,10 @@ def main() -> None:
         app, loader = app_db_url(), role_url("loader")
         as_of = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
         generate_app_world(app, users=args.users, days=args.days, seed=7, as_of=as_of)
+        window_rows = args.window_rows if args.window_rows is not None else 24 * (args.inserts + args.updates)
         for table in tables:
             print(f"grew {table} to {args.rows:,} rows in {grow(app, table, args.rows):.0f} s", file=sys.stderr)
+            stamp_last_day(app, table, window_rows)
         with connect(app) as conn:
             size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
         first_seconds, first = timed_load(app, loader)
@@ -156,19 +177,23 @@ def main() -> None:
         print(f"first load: {first_rows:,} rows in {first_seconds:.1f} s", file=sys.stderr)
 
         plain = hourly_deltas(app, loader, tables, args)
+        plain_unchecked = hourly_deltas(app, loader, tables, args, late_window=timedelta(0))
         with connect(app, autocommit=True) as conn:
             for table in tables:
                 conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (updated_at, id)").format(
                     sql.Identifier(f"{table}_updated_at_idx"), sql.Identifier(table)))
         indexed = hourly_deltas(app, loader, tables, args)
+        unchecked = hourly_deltas(app, loader, tables, args, late_window=timedelta(0))
         reconcile_seconds, reconciled = timed_load(app, loader, reconcile=True)
 
-        print("| scale | first load | hourly delta, no source index | hourly delta, source index on "
-              "(updated_at, id) | hard-delete reconciliation (every key) |")
-        print("|---|---|---|---|---|")
-        print(f"| {first_rows:,} app rows ({size}); {', '.join(tables)} at {args.rows:,} | {first_rows:,} rows in "
-              f"{first_seconds:.1f} s = {first_rows / first_seconds:,.0f} rows/s | {describe(plain)} | "
-              f"{describe(indexed)} | {reconcile_seconds:.1f} s "
+        print("| scale | first load | hourly delta, no source index | the same, late-row check off | hourly delta, "
+              "source index on (updated_at, id) | the same, late-row check off | hard-delete reconciliation "
+              "(every key) |")
+        print("|---|---|---|---|---|---|---|")
+        print(f"| {first_rows:,} app rows ({size}); {', '.join(tables)} at {args.rows:,}, {window_rows:,} in the "
+              f"last day | {first_rows:,} rows in {first_seconds:.1f} s = {first_rows / first_seconds:,.0f} rows/s | "
+              f"{describe(plain)} | {describe(plain_unchecked)} | {describe(indexed)} | {describe(unchecked)} | "
+              f"{reconcile_seconds:.1f} s "
               f"({sum(r.inserted + r.updated for r in reconciled):,} rows moved) |")
     finally:
         server.stop()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,22 +28,38 @@ def _newest_source_change() -> float:
 
 
 def prepare_manifest() -> Path:
-    """`dbt parse` when the manifest is missing or older than any project file (no server needed)."""
+    """`dbt parse` when the manifest is missing or older than any project file (no server needed).
+
+    Processes starting at once take turns (a file lock), and the parse writes into a folder of its own whose
+    files are then renamed into place, so no process ever reads a manifest another one is half-way writing.
+    """
     manifest = dbt_project.manifest_path
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_change():
-        return manifest
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest.exists() and manifest.stat().st_mtime >= _newest_source_change():
+            return manifest
+        _parse_into(manifest.parent)
+    return manifest
+
+
+def _parse_into(target: Path) -> None:
     from dbt.cli.main import dbtRunner
 
+    scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
     previous = os.getcwd()
     try:
         os.chdir(DBT_PROJECT_DIR)
         result = dbtRunner().invoke(["parse", "--quiet", "--no-partial-parse", "--project-dir", str(DBT_PROJECT_DIR),
-                                     "--profiles-dir", str(DBT_PROJECT_DIR)])
+                                     "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(scratch)])
+        if not result.success:
+            raise ReelhouseError(f"dbt parse failed: {result.exception or 'see dbt_project/logs/dbt.log'}")
+        for written in scratch.iterdir():
+            if written.is_file():
+                os.replace(written, target / written.name)
     finally:
         os.chdir(previous)
-    if not result.success:
-        raise ReelhouseError(f"dbt parse failed: {result.exception or 'see dbt_project/logs/dbt.log'}")
-    return manifest
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 class ReelhouseDbtTranslator(DagsterDbtTranslator):

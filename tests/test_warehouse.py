@@ -54,3 +54,22 @@ def test_unreachable_server_is_one_clear_line():
         connect("postgresql+psycopg://u:secretpw@127.0.0.1:1/db")
     message = str(caught.value)
     assert "cannot connect" in message and "secretpw" not in message and "\n" not in message
+
+
+def test_a_role_password_never_reaches_the_server_in_clear(warehouse):
+    """A statement PostgreSQL refuses is written to its log with its text: the password must not be in it
+    (CI saw the loader's password there after two runs initialised one warehouse at once)."""
+    from reelhouse.warehouse.bootstrap import ensure_login_role
+
+    password, server_log = "clear-text-canary-4711", warehouse.pgdata / "server.log"
+    with connect(admin_url(), autocommit=True) as conn:
+        ensure_login_role(conn, "password_probe", password)
+        stored = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'password_probe'").fetchone()[0]
+        with pytest.raises(psycopg.errors.SyntaxError):  # refused, so the server logs the statement
+            ensure_login_role(conn, "password_probe", password, attributes="LOGIN NOT_AN_OPTION")
+        conn.execute("DROP ROLE password_probe")
+    assert stored.startswith("SCRAM-SHA-256$")
+    assert "NOT_AN_OPTION" in server_log.read_text(errors="replace")  # the refused statement is in the log ...
+    assert password not in server_log.read_text(errors="replace")  # ... without the password
+    with connect(role_url("loader")) as loader:
+        assert loader.info.user == "loader"  # the verifier logs the role in like the clear password did

@@ -17,8 +17,9 @@ So, in the same source snapshot as the delta, each incremental load also reads t
 the rows stamped within `late_window` (APP_LATE_ROW_WINDOW_HOURS, 24 h by default) before the overlap, compares
 them with raw in the warehouse, and loads the few rows raw lacks or holds in another version (versions already
 in ops.quarantine excepted) through the same batches and merge, leaving the cursor where it is. Only keys and
-timestamps cross the wire for the window, and the source answers from its `(updated_at, id)` index, so the hourly
-delta stays in seconds at 10M rows; a row later than the window still needs a full refresh (`full_rebuild`).
+timestamps cross the wire, the source answers from its `(updated_at, id)` index and raw from its own index on
+(updated_at, key), so the check stays in tenths of a second for a day's 100k keys at 10M rows (BENCHMARKS.md);
+a row later than the window still needs a full refresh (`full_rebuild`).
 """
 from __future__ import annotations
 
@@ -92,6 +93,10 @@ class _TablePlan:
         return sql.SQL("{}.{}").format(sql.Identifier(RAW_SCHEMA), sql.Identifier(self.table))
 
     @property
+    def cursor_column(self) -> str | None:
+        return CURSOR_COLUMN if CURSOR_COLUMN in self.names else None
+
+    @property
     def columns(self) -> sql.Composable:
         return sql.SQL(", ").join(map(sql.Identifier, self.names))
 
@@ -163,7 +168,7 @@ class AppTableLoader:
         if plan.append_only:
             set_loaded_at_default(self.warehouse, RAW_SCHEMA, table)
         else:
-            ensure_raw_indexes(self.warehouse, RAW_SCHEMA, table, primary_key)
+            ensure_raw_indexes(self.warehouse, RAW_SCHEMA, table, primary_key, plan.cursor_column)
         self.warehouse.commit()
         copy_out, params = self._source_copy(plan, cursor)
         # A row stamped in the future (clock skew) is quarantined, and must not drag the cursor past
@@ -180,7 +185,7 @@ class AppTableLoader:
                     on_progress(TableProgress(table, done_rows))
         if plan.append_only:
             with self.warehouse.transaction():
-                ensure_raw_indexes(self.warehouse, RAW_SCHEMA, table, primary_key)
+                ensure_raw_indexes(self.warehouse, RAW_SCHEMA, table, primary_key, plan.cursor_column)
         if result.cursor_before and CURSOR_COLUMN in names and self.late_window > self.overlap:
             result.late = self._load_late_rows(plan, result.cursor_before, cursor, source_now, result)
         if reconcile:
@@ -260,15 +265,18 @@ class AppTableLoader:
             with self.source.cursor() as source_cursor, source_cursor.copy(source_keys, window) as copy_out, \
                     cur.copy("COPY _recent FROM STDIN") as copy_in:
                 _write_in_blocks(copy_in, copy_out)
-            cur.execute("ANALYZE _recent")  # a few thousand keys: probe raw's key index, never scan raw
+            cur.execute("ANALYZE _recent")  # so the planner knows it holds a day's keys, not millions
+            # A version raw holds lies in the same window, which raw's (updated_at, key) index reads.
             cur.execute(sql.SQL(
                 "SELECT {keys} FROM _recent r WHERE NOT EXISTS (SELECT FROM {raw} t WHERE {same_key}"
-                " AND t.{stamp} = r.{stamp}) AND NOT EXISTS (SELECT FROM ops.quarantine q WHERE q.source = %s"
+                " AND t.{stamp} = r.{stamp} AND t.{stamp} >= %s::timestamptz - %s::interval"
+                " AND t.{stamp} < %s::timestamptz - %s::interval)"
+                " AND NOT EXISTS (SELECT FROM ops.quarantine q WHERE q.source = %s"
                 " AND q.table_name = %s AND q.primary_key = {key_text}"
                 " AND (q.payload ->> %s)::timestamptz = r.{stamp})"
             ).format(keys=sql.SQL(", ").join(sql.SQL("r.{}").format(ident(c)) for c in plan.primary_key),
                      raw=plan.raw, same_key=same_key, stamp=ident(CURSOR_COLUMN), key_text=key_text),
-                (SOURCE, plan.table, CURSOR_COLUMN))
+                (*window, SOURCE, plan.table, CURSOR_COLUMN))
             return cur.fetchall()
 
     def _raw_is_empty(self, table: str) -> bool:

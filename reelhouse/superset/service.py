@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from reelhouse.config import Settings, get_settings, stored_secret
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import admin_url, connect
-from reelhouse.warehouse.bootstrap import close_to_public
+from reelhouse.warehouse.bootstrap import close_to_public, ensure_login_role
 
 SUPERSET_VERSION = "6.1.0"
 # As published, 6.1.0 also needs rich and flask-caching 2.3.1 to start and cachetools to import assets;
@@ -121,10 +121,7 @@ def _metadata_url(settings: Settings) -> str:
         return psycopg2_url(settings.superset.metadata_url)
     password = stored_secret(settings.home, "superset_metadata")
     with connect(admin_url("postgres", settings), autocommit=True) as conn:
-        verb = "ALTER" if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (METADATA_ROLE,)).fetchone() \
-            else "CREATE"
-        conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
-            sql.Identifier(METADATA_ROLE), sql.Literal(password)))
+        ensure_login_role(conn, METADATA_ROLE, password, "LOGIN")
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (METADATA_DB,)).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
                 sql.Identifier(METADATA_DB), sql.Identifier(METADATA_ROLE)))

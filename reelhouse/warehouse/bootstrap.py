@@ -53,6 +53,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS report_sends_once ON ops.report_sends (report,
 
 def _ensure_database(name: str, settings: Settings) -> None:
     with connect(admin_url("postgres", settings), autocommit=True) as conn:
+        # CREATE DATABASE cannot run in a transaction: this session's lock, released when it closes.
+        conn.execute("SELECT pg_advisory_lock(hashtextextended('reelhouse:bootstrap', 0))")
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -65,14 +67,29 @@ def close_to_public(conn, database: str) -> None:
     conn.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
 
 
-def _ensure_role(conn, role: str, password: str) -> None:
-    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-    verb = "ALTER" if exists else "CREATE"
-    conn.execute(
-        sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
-            sql.Identifier(role), sql.Literal(password)
-        )
-    )
+def _take_turns(conn) -> None:
+    """Serialise catalog changes for the rest of the transaction: two processes granting or altering the same
+    object at once fail with "tuple concurrently updated" (two `reelhouse run` starting on a new warehouse)."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('reelhouse:bootstrap', 0))")
+
+
+ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
+
+
+def ensure_login_role(conn, role: str, password: str, attributes: str = ROLE_ATTRIBUTES) -> None:
+    """Create the role, or bring its attributes and password up to date.
+
+    The password travels as the verifier libpq computes on this side (SCRAM by the server's setting), never in
+    clear: a statement PostgreSQL logs (say, one that failed) must not show it. Two processes initialising at
+    once take turns (ALTER ROLE on one role from two sessions fails with "tuple concurrently updated").
+    """
+    verifier = conn.pgconn.encrypt_password(password.encode(), role.encode()).decode()
+    with conn.transaction():
+        _take_turns(conn)
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        conn.execute(sql.SQL("{} ROLE {} {} PASSWORD {}").format(
+            sql.SQL("ALTER" if exists else "CREATE"), sql.Identifier(role), sql.SQL(attributes),
+            sql.Literal(verifier)))
 
 
 def _grant_statements(database: str) -> list[sql.Composable]:
@@ -137,7 +154,7 @@ def initialise_warehouse(settings: Settings | None = None) -> list[str]:
             _ensure_database(name, settings)
     with connect(admin_url(settings=settings), autocommit=True) as conn:
         for role in ROLE_NAMES:
-            _ensure_role(conn, role, settings.role_passwords[role])
+            ensure_login_role(conn, role, settings.role_passwords[role])
     prepare_database(admin_url(settings=settings))
     return databases
 
@@ -147,5 +164,6 @@ def prepare_database(owner_url: str) -> None:
     with connect(owner_url, autocommit=True) as conn:
         database = conn.info.dbname
         with conn.transaction():
+            _take_turns(conn)
             for statement in _grant_statements(database):
                 conn.execute(statement)

@@ -66,7 +66,8 @@ def test_first_load_copies_every_table_and_audits_it(world):
     assert audits == (25, sum(r.inserted for r in results))
     assert cursors == 25
     for table in TABLES:
-        assert raw_indexes(world["owner"], table) == {f"{table}_pkey", f"{table}__loaded_at_idx"}, table
+        assert raw_indexes(world["owner"], table) == {f"{table}_pkey", f"{table}__loaded_at_idx",
+                                                      f"{table}__updated_at_idx"}, table
 
 
 def _analyze_state(warehouse: str) -> dict[str, tuple[object, int]]:
@@ -136,7 +137,8 @@ def test_sigkill_mid_load_then_rerun_leaves_no_duplicates_and_no_gaps(world):
     assert 0 < partial < total, "the kill must land mid-load for this test to mean anything"
     load_app_tables(world["source"], world["loader"], tables=["messages"])
     assert_raw_equals_source(world["source"], world["owner"], tables=("messages",))
-    assert raw_indexes(world["owner"], "messages") == {"messages_pkey", "messages__loaded_at_idx"}
+    assert raw_indexes(world["owner"], "messages") == {"messages_pkey", "messages__loaded_at_idx",
+                                                       "messages__updated_at_idx"}
 
 
 def test_new_column_appears_retyped_column_stops_only_that_table(world):
