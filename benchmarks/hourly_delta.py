@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import shutil
 import sys
 import tempfile
 import time
@@ -197,6 +198,7 @@ def main() -> None:
               f"({sum(r.inserted + r.updated for r in reconciled):,} rows moved) |")
     finally:
         server.stop()
+        shutil.rmtree(home, ignore_errors=True)  # the private warehouse: gigabytes at scale
 
 
 if __name__ == "__main__":

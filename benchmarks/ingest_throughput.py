@@ -1,4 +1,4 @@
-"""Ingestion throughput: our app-database loader against the physical limit on the same server.
+"""Ingestion throughput: our app-database loader against the physical limit and dlt on the same server.
 
     python benchmarks/ingest_throughput.py --users 2000 --days 120
 
@@ -7,22 +7,95 @@ touches your warehouse. It generates a demo world, then measures, for the same t
   1. the limit: a bare `COPY (SELECT ...) TO STDOUT` piped into `COPY ... FROM STDIN` of an empty
      copy of each table in the warehouse database, no transformation;
   2. Reelhouse's full load (`load_app_tables`: batches, contracts, merge, cursor, audit);
-  3. an hourly delta after `demo advance --hours 1` (the incremental path);
-and the peak RSS of the loader process. Prints a Markdown table for BENCHMARKS.md.
+  3. a dlt `sql_database` pipeline (the tool users would otherwise pick): every table of the source's
+     `public` schema, write_disposition="replace", into its own schema on the same server, once per
+     configuration in DLT_RUNS (its defaults; the pyarrow backend; pyarrow without gzip), each in a
+     subprocess of dlt's own virtualenv (DLT_VENV, created on first use, while the world is generated;
+     dlt would fight the project's Dagster/dbt pins) timing its own `pipeline.run`;
+  4. an hourly delta after `demo advance --hours 1` (the incremental path);
+and the peak RSS of the loader process and of each dlt process. Prints Markdown tables for BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, NamedTuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+# dlt and what its sql_database source and postgres destination need; pyarrow (the `parquet` extra) for the
+# pyarrow backend, pandas because dlt's docs say it makes that backend 20-30% faster.
+DLT_REQUIREMENTS = ("dlt[sql-database,postgres,parquet]>=1.31,<1.32", "sqlalchemy>=2,<3",
+                    "psycopg2-binary>=2.9,<3", "pandas>=2,<4")
+DLT_VENV = REPO / ".reelhouse" / "bench" / "dlt-venv"
+DLT_SCRIPT = Path(__file__).with_name("_dlt_load.py")
+
+
+class DltRun(NamedTuple):
+    """One dlt configuration: the backend, and dlt settings as its documented environment variables."""
+
+    label: str
+    backend: str
+    settings: dict[str, str]
+
+
+# dlt's defaults (sqlalchemy backend: rows as dicts through dlt's normalizer into postgres' preferred insert_values);
+# the pyarrow backend its docs recommend for large tables (dlt has no insert_values writer for Arrow tables, so it
+# writes csv and loads it with COPY by itself: the docs' "fast loading with Arrow tables and CSV", checked in the
+# load packages); and pyarrow with the one setting of dlt's performance guide that paid off here: no gzip of the
+# normalized files (which cost ~3/4 of normalize). Tried and not kept, no gain beyond the noise on 2 cores:
+# normalize workers=2, parallelized extraction, the connectorx backend (slower), on sqlalchemy any of these.
+DLT_RUNS = (
+    DltRun("sqlalchemy", "sqlalchemy", {}),
+    DltRun("pyarrow", "pyarrow", {}),
+    DltRun("pyarrow_nogzip", "pyarrow", {"NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION": "true"}),
+)
+
+
+def install_dlt() -> Path:
+    """Create dlt's virtualenv (reused when it holds these requirements); returns its python."""
+    python = DLT_VENV / "bin" / "python"
+    stamp = DLT_VENV / ".reelhouse-installed"
+    if stamp.exists() and stamp.read_text() == "\n".join(DLT_REQUIREMENTS):
+        return python
+    started = time.perf_counter()
+    base_python = getattr(sys, "_base_executable", sys.executable)
+    for step in ([base_python, "-m", "venv", "--clear", str(DLT_VENV)],
+                 [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *DLT_REQUIREMENTS]):
+        done = subprocess.run(step, capture_output=True, text=True, timeout=1200)
+        if done.returncode != 0:
+            raise RuntimeError(f"installing dlt failed: {' '.join(step[:4])}: {done.stderr[-3000:]}")
+    stamp.write_text("\n".join(DLT_REQUIREMENTS))
+    print(f"dlt virtualenv created in {DLT_VENV} in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    return python
+
+
+def run_dlt(python: Path, run: DltRun, dataset: str, source_url: str, warehouse_url: str,
+            workdir: Path) -> dict[str, Any]:
+    """One dlt load in its own process; its own timings plus the whole process's wall time (imports included)."""
+    env = {**os.environ, **run.settings, "DLT_BENCH_SOURCE": source_url, "DLT_BENCH_DESTINATION": warehouse_url,
+           # no telemetry calls (this machine reaches no such service), no ~/.dlt or ./.dlt read or written
+           "RUNTIME__DLTHUB_TELEMETRY": "false", "DLT_DATA_DIR": str(workdir), "DLT_PROJECT_DIR": str(workdir)}
+    started = time.perf_counter()
+    done = subprocess.run([str(python), str(DLT_SCRIPT), "--backend", run.backend, "--dataset", dataset,
+                           "--workdir", str(workdir / "pipelines")],
+                          env=env, cwd=workdir, capture_output=True, text=True, timeout=3600)
+    process_seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"dlt load ({run.label}) failed: {done.stderr[-5000:]}")
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "process_seconds": process_seconds}
 
 
 def main() -> None:
@@ -36,21 +109,25 @@ def main() -> None:
     home = tempfile.mkdtemp(prefix="reelhouse-bench-")
     os.environ.update(REELHOUSE_HOME=home, REELHOUSE_PG_PORT=str(free_port()))
     from psycopg import sql
+    from sqlalchemy.engine import make_url
 
     from demo.app_world import advance_app_world, generate_app_world
     from ingestion.app_db import load_app_tables
-    from reelhouse.warehouse import admin_url, app_db_url, connect, embedded_server, role_url
+    from reelhouse.warehouse import admin_url, app_db_url, connect, embedded_server, libpq_dsn, role_url
     from reelhouse.warehouse.bootstrap import initialise_warehouse
 
     server = embedded_server()
     server.start()
+    installer = ThreadPoolExecutor(max_workers=1)
     try:
+        dlt_python = installer.submit(install_dlt)  # pip works while the world is generated, before any timing
         initialise_warehouse()
         started = time.perf_counter()
         summary = generate_app_world(app_db_url(), users=args.users, days=args.days, seed=7,
                                      as_of=datetime(2026, 11, 16, 12, tzinfo=UTC))
         generate_seconds = time.perf_counter() - started
         print(f"generated: {summary} in {generate_seconds:.1f}s", file=sys.stderr)
+        dlt_python.result()
 
         with connect(app_db_url()) as source:
             tables = [r[0] for r in source.execute(
@@ -88,7 +165,30 @@ def main() -> None:
         loaded = sum(r.inserted + r.updated for r in results)
         assert all(r.ok for r in results), [r.error for r in results if not r.ok]
 
-        # 3. an hourly delta
+        # 3. dlt, same tables, same server, a schema of its own per configuration. SQLAlchemy 2.1's default
+        # PostgreSQL driver is psycopg 3; dlt's postgres extra brings psycopg2, so the source URL names it.
+        dlt_source_url = make_url(app_db_url()).set(drivername="postgresql+psycopg2").render_as_string(
+            hide_password=False)
+        dlt_runs = []
+        for dlt_run in DLT_RUNS:
+            dataset = f"bench_dlt_{dlt_run.label}"
+            with connect(admin_url()) as target:
+                target.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(dataset)))
+                target.commit()
+            workdir = Path(tempfile.mkdtemp(prefix="dlt-", dir=home))
+            run = run_dlt(dlt_python.result(), dlt_run, dataset, dlt_source_url, libpq_dsn(admin_url()), workdir)
+            shutil.rmtree(workdir, ignore_errors=True)  # its extracted and loaded files, no longer needed
+            with connect(admin_url()) as target:  # what landed, counted in the warehouse, not taken from dlt
+                landed = [r[0] for r in target.execute(  # dlt creates no table for an empty source table
+                    "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename = ANY(%s)",
+                    (dataset, tables))]
+                run["rows"] = sum(target.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(
+                    sql.Identifier(dataset), sql.Identifier(table))).fetchone()[0] for table in landed)
+            assert run["rows"] == copied_rows, (dlt_run.label, run["rows"], copied_rows)
+            print(f"dlt {dlt_run.label}: {json.dumps(run)}", file=sys.stderr)
+            dlt_runs.append((dlt_run, run))
+
+        # 4. an hourly delta
         advance_app_world(app_db_url(), hours=1)
         started = time.perf_counter()
         delta = load_app_tables(app_db_url(), role_url("loader"))
@@ -97,15 +197,42 @@ def main() -> None:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         limit_rate, ours_rate = copied_rows / copy_seconds, loaded / load_seconds
+        megabytes = copied_bytes / 1e6
         print("| scale | rows | bare COPY pipe | Reelhouse full load | ratio | hourly delta | peak RSS |")
         print("|---|---|---|---|---|---|---|")
-        print(f"| {args.users:,} users x {args.days} days | {copied_rows:,} ({copied_bytes / 1e6:,.0f} MB) | "
-              f"{copy_seconds:.1f} s = {limit_rate:,.0f} rows/s, {copied_bytes / 1e6 / copy_seconds:,.1f} MB/s | "
-              f"{load_seconds:.1f} s = {ours_rate:,.0f} rows/s | {ours_rate / limit_rate:.0%} | "
-              f"{delta_rows:,} rows in {delta_seconds:.2f} s | {peak_mb:,.0f} MB "
+        print(f"| {args.users:,} users x {args.days} days | {copied_rows:,} ({megabytes:,.0f} MB) | "
+              f"{copy_seconds:.1f} s = {limit_rate:,.0f} rows/s, {megabytes / copy_seconds:,.1f} MB/s | "
+              f"{load_seconds:.1f} s = {ours_rate:,.0f} rows/s, {megabytes / load_seconds:,.1f} MB/s | "
+              f"{ours_rate / limit_rate:.0%} | {delta_rows:,} rows in {delta_seconds:.2f} s | {peak_mb:,.0f} MB "
               f"(before load {rss_before / 1024:,.0f}) |")
+
+        # Side by side; MB/s is always the tables' COPY text size over the load's wall time.
+        print()
+        print("| loader | rows | load wall time | rows/s | MB/s | of the limit | Reelhouse / this | "
+              "dlt steps: extract / normalize / load | whole process (imports too) | peak RSS |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+
+        def row(name: str, rows: int, seconds: float, steps: str, process: str, rss: str) -> None:
+            rate = rows / seconds
+            print(f"| {name} | {rows:,} | {seconds:.1f} s | {rate:,.0f} | {megabytes / seconds:,.1f} | "
+                  f"{rate / limit_rate:.0%} | {ours_rate / rate:.2f}x | {steps} | {process} | {rss} |")
+
+        row("bare COPY pipe (limit)", copied_rows, copy_seconds, "", "", "")
+        row("Reelhouse `load_app_tables`", loaded, load_seconds, "", "", f"{peak_mb:,.0f} MB (benchmark process)")
+        for dlt_run, run in dlt_runs:
+            steps = " / ".join(f"{run['steps'].get(step, float('nan')):.1f} s"
+                               for step in ("extract", "normalize", "load"))
+            backend = dlt_run.backend + (" (default)" if dlt_run.backend == "sqlalchemy" else "")
+            settings = "".join(f", `{key.lower().replace('__', '.')}={value}`"  # as in dlt's config.toml
+                               for key, value in dlt_run.settings.items())
+            row(f"dlt {run['dlt_version']}, {backend} backend, {' + '.join(run['file_formats'])} files{settings}",
+                run["rows"], run["run_seconds"], steps,
+                f"{run['process_seconds']:.1f} s (import {run['import_seconds']:.1f} s)",
+                f"{run['peak_rss_mb']:,.0f} MB")
     finally:
+        installer.shutdown(wait=True)
         server.stop()
+        shutil.rmtree(home, ignore_errors=True)  # the private warehouse: gigabytes at scale
 
 
 if __name__ == "__main__":

@@ -62,6 +62,29 @@ def _parse_into(target: Path) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+RUN_FOLDERS_KEPT = 24  # a day of hourly runs; each run's folder holds ~20 MB (manifest, compiled SQL, logs)
+
+
+def after_dbt_run(run_target: Path) -> None:
+    """Housekeeping after a dbt invocation in its run's own target folder.
+
+    dbt wrote the partial-parse state for the warehouse it connected to; dagster-dbt seeds every run's folder
+    from the one in `target/`, so keeping it there lets the next run skip a full parse (which `dbt parse` at
+    import, made without the warehouse's connection settings, cannot give: dbt re-parses when the profile
+    differs). Old run folders are removed, keeping the newest RUN_FOLDERS_KEPT.
+    """
+    target = dbt_project.manifest_path.parent
+    state = run_target / "partial_parse.msgpack"
+    if state.exists():
+        scratch = target / f".partial_parse.{os.getpid()}"
+        shutil.copyfile(state, scratch)
+        os.replace(scratch, target / "partial_parse.msgpack")
+    runs = sorted((p for p in target.glob("dbt_models-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in runs[:-RUN_FOLDERS_KEPT]:
+        if old != run_target:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 class ReelhouseDbtTranslator(DagsterDbtTranslator):
     """One lineage from source tables to marts.
 

@@ -25,7 +25,9 @@ FULL_REFRESH_TAG = "reelhouse/full_refresh"
 
 def instance_config(storage_url: str) -> dict:
     return {
-        "storage": {"postgres": {"postgres_url": storage_url}},
+        # dagster-postgres's storage with its connections kept open (orchestration/storage.py).
+        "storage": {"custom": {"module": "orchestration.storage", "class": "PooledPostgresStorage",
+                               "config": {"postgres_url": storage_url}}},
         "run_coordinator": {
             "module": "dagster.core.run_coordinator",
             "class": "QueuedRunCoordinator",

@@ -6,7 +6,7 @@ import os
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import dbt_project, prepare_manifest, translator
+from orchestration.dbt_project import after_dbt_run, dbt_project, prepare_manifest, translator
 from orchestration.instance import FULL_REFRESH_TAG
 from reelhouse.warehouse import dbt_env
 
@@ -17,4 +17,8 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     a full_rebuild run (tagged reelhouse/full_refresh) rebuilds them from scratch."""
     os.environ.update(dbt_env())  # the dbt subprocess inherits the transformer connection
     args = ["build", "--full-refresh"] if context.run.tags.get(FULL_REFRESH_TAG) == "true" else ["build"]
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        after_dbt_run(invocation.target_path)

@@ -45,27 +45,58 @@ student_days as (
 
 ),
 
+{#- Days and activity in one stream, activity first within a day: running totals give each day's figures to
+    date in one pass (see fct_user_engagement_daily). -#}
+timeline as (
+
+    select
+        student_id,
+        creator_id,
+        signup_date,
+        date_day,
+        true as is_day,
+        null as activity_date,
+        null as new_videos_watched,
+        null as first_week_videos,
+        null as watch_percentage_sum,
+        null as views
+    from student_days
+
+    union all
+
+    select
+        activity.student_id,
+        students.creator_id,
+        students.signup_date,
+        activity.activity_date as date_day,
+        false as is_day,
+        activity.activity_date,
+        activity.new_videos_watched,
+        case
+            when activity.activity_date < {{ dbt.dateadd('day', 7, 'students.signup_date') }}
+                then activity.new_videos_watched
+        end as first_week_videos,
+        activity.watch_percentage_sum,
+        activity.views
+    from activity
+    inner join students on activity.student_id = students.student_id
+
+),
+
 to_date as (
 
     select
-        student_days.student_id,
-        student_days.creator_id,
-        student_days.signup_date,
-        student_days.date_day,
-        coalesce(max(activity.activity_date), student_days.signup_date) as last_active_date,
-        coalesce(sum(activity.new_videos_watched), 0) as videos_to_date,
-        coalesce(sum(case
-            when activity.activity_date < {{ dbt.dateadd('day', 7, 'student_days.signup_date') }}
-                then activity.new_videos_watched
-        end), 0) as first_week_videos,
-        sum(activity.watch_percentage_sum) / nullif(sum(activity.views), 0) as avg_completion
-
-    from student_days
-    left join activity
-        on
-            student_days.student_id = activity.student_id
-            and student_days.date_day >= activity.activity_date
-    group by student_days.student_id, student_days.creator_id, student_days.signup_date, student_days.date_day
+        student_id,
+        creator_id,
+        signup_date,
+        date_day,
+        is_day,
+        coalesce(max(activity_date) over running, signup_date) as last_active_date,
+        coalesce(sum(new_videos_watched) over running, 0) as videos_to_date,
+        coalesce(sum(first_week_videos) over running, 0) as first_week_videos,
+        sum(watch_percentage_sum) over running / nullif(sum(views) over running, 0) as avg_completion
+    from timeline
+    window running as (partition by student_id order by date_day, is_day rows unbounded preceding)
 
 ),
 
@@ -82,6 +113,7 @@ tiered as (
         first_week_videos,
         avg_completion
     from to_date
+    where is_day
 
 )
 

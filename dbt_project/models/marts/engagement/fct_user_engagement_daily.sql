@@ -43,26 +43,55 @@ user_days as (
 
 ),
 
+{#- Each user's days and activity in one stream, activity first within a day: running totals over it give every
+    day's figures to date in one pass (a range join of days to all earlier activity grew with days squared). -#}
+timeline as (
+
+    select
+        user_id,
+        signup_date,
+        date_day,
+        true as is_day,
+        null as activity_date,
+        null as videos_created,
+        null as first_week_videos,
+        null as videos_finished,
+        null as videos_completed
+    from user_days
+
+    union all
+
+    select
+        activity.user_id,
+        users.signup_date,
+        activity.activity_date as date_day,
+        false as is_day,
+        activity.activity_date,
+        activity.videos_created,
+        case
+            when activity.activity_date < {{ dbt.dateadd('day', 7, 'users.signup_date') }}
+                then activity.videos_created
+        end as first_week_videos,
+        activity.videos_finished,
+        activity.videos_completed
+    from activity
+    inner join users on activity.user_id = users.user_id
+
+),
+
 to_date as (
 
     select
-        user_days.user_id,
-        user_days.signup_date,
-        user_days.date_day,
-        coalesce(max(activity.activity_date), user_days.signup_date) as last_active_date,
-        coalesce(sum(activity.videos_created), 0) as videos_to_date,
-        coalesce(sum(case
-            when activity.activity_date < {{ dbt.dateadd('day', 7, 'user_days.signup_date') }}
-                then activity.videos_created
-        end), 0) as first_week_videos,
-        100.0 * sum(activity.videos_completed) / nullif(sum(activity.videos_finished), 0) as avg_completion
-
-    from user_days
-    left join activity
-        on
-            user_days.user_id = activity.user_id
-            and user_days.date_day >= activity.activity_date
-    group by user_days.user_id, user_days.signup_date, user_days.date_day
+        user_id,
+        signup_date,
+        date_day,
+        is_day,
+        coalesce(max(activity_date) over running, signup_date) as last_active_date,
+        coalesce(sum(videos_created) over running, 0) as videos_to_date,
+        coalesce(sum(first_week_videos) over running, 0) as first_week_videos,
+        100.0 * sum(videos_completed) over running / nullif(sum(videos_finished) over running, 0) as avg_completion
+    from timeline
+    window running as (partition by user_id order by date_day, is_day rows unbounded preceding)
 
 ),
 
@@ -78,6 +107,7 @@ tiered as (
         first_week_videos,
         avg_completion
     from to_date
+    where is_day
 
 )
 
