@@ -45,10 +45,10 @@ student_days as (
 
 ),
 
-{#- Days and activity in one stream, activity first within a day: running totals give each day's figures to
-    date in one pass (see fct_user_engagement_daily). -#}
 timeline as (
 
+    -- Days and activity in one stream, activity first within a day: running totals give each day's figures to
+    -- date in one pass (see fct_user_engagement_daily).
     select
         student_id,
         creator_id,

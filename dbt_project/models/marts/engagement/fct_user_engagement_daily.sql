@@ -43,10 +43,11 @@ user_days as (
 
 ),
 
-{#- Each user's days and activity in one stream, activity first within a day: running totals over it give every
-    day's figures to date in one pass (a range join of days to all earlier activity grew with days squared). -#}
 timeline as (
 
+    -- Each user's days and activity in one stream, activity first within a day: running totals over it give
+    -- every day's figures to date in one pass (a range join of days to all earlier activity grew with days
+    -- squared).
     select
         user_id,
         signup_date,
