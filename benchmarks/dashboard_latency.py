@@ -44,6 +44,8 @@ from semantic.superset.browser import CHARTS_RENDERED, CHROMIUM_FLAGS, ERROR_SEL
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from _world import prepare_world  # noqa: E402  (benchmarks/ helper)
+
 DEMO_AS_OF = "2026-11-16T12:00:00+00:00"  # the demo clock the tests and the ingestion benchmark use
 SQL_TARGET_MS = 100.0
 DASHBOARD_TARGET_MS = 2000.0
@@ -175,8 +177,6 @@ def private_environment(superset_venv: str | None) -> Path:
 
 def build_world(users: int, days: int, seed: int, steps: dict[str, float]) -> None:
     """Generate the demo world, load every source as the loader role, ANALYZE and `dbt build` the marts."""
-    from demo.app_world import generate_app_world
-    from demo.stripe_world import sync_stripe_world
     from demo.stripe_world.background import running_stripe_server
     from ingestion.app_db import load_app_tables
     from ingestion.costs import load_costs
@@ -186,9 +186,8 @@ def build_world(users: int, days: int, seed: int, steps: dict[str, float]) -> No
     from reelhouse.warehouse import admin_url, app_db_url, connect, dbt_env, role_url, stripe_demo_db_url
     from reelhouse.warehouse.marts import publish_marts
 
-    with timed("generate demo world", steps):
-        generate_app_world(app_db_url(), users=users, days=days, seed=seed, as_of=datetime.fromisoformat(DEMO_AS_OF))
-        sync_stripe_world(app_db_url(), stripe_demo_db_url(), reset=True)
+    with timed("demo world (generated, or restored from the benchmark's cache)", steps):
+        prepare_world(users, days, seed, datetime.fromisoformat(DEMO_AS_OF))
     loader = role_url("loader")
     with timed("load sources", steps):
         load_costs(loader)

@@ -35,6 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _world import World, prepare_world  # noqa: E402  (benchmarks/ helper)
+
 AS_OF = datetime(2026, 11, 16, 12, tzinfo=UTC)  # the world's end: the same world on every run
 INGESTION_STEPS = ("app_tables", "stripe_objects", "provider_prices")
 PHASES = ("ingestion", "dbt_models", "checks", "publish")
@@ -255,13 +257,14 @@ def delta_label(summary: str) -> str:
     return f"{numbers[0]} new + {numbers[-1]} updated app rows" if len(numbers) >= 2 else summary
 
 
-def print_report(args: argparse.Namespace, generated: str, generate_seconds: float, rows: int,
+def print_report(args: argparse.Namespace, world: World, rows: int,
                  import_seconds: float, sdk: tuple[int, float], stripe_rows: int, full: RunTiming,
                  hourly: list[tuple[str, float, RunTiming]]) -> None:
     """Markdown tables: per run, per phase, the dbt step's own split, the slowest dbt nodes."""
     print(f"\n## {args.users:,} users x {args.days} days (seed {args.seed})\n")
-    print(f"- world: {generated}; generated in {generate_seconds:.0f} s "
-          f"(app + Stripe account, {rows / generate_seconds:,.0f} app rows/s)")
+    made = (f"restored from the benchmark's cached dump in {world.seconds:.0f} s" if world.restored else
+            f"generated in {world.seconds:.0f} s (app + Stripe account, {rows / world.seconds:,.0f} app rows/s)")
+    print(f"- world: {world.summary}; {made}")
     print(f"- importing orchestration.definitions (dbt manifest check, Dagster definitions): {import_seconds:.1f} s,"
           " once per process, not in the run times")
     print(f"- SUPERSET_URL={os.environ['SUPERSET_URL']} has nothing listening: the publish step skips")
@@ -319,7 +322,7 @@ def main() -> None:
     configure_environment(home)
     # "now" for the marts: the end of the last advanced hour, fixed, so every run sees the same windows
     os.environ["REELHOUSE_AS_OF"] = (AS_OF + timedelta(hours=args.runs)).isoformat()
-    from demo.app_world import advance_app_world, generate_app_world
+    from demo.app_world import advance_app_world
     from demo.stripe_world import sync_stripe_world
     from demo.stripe_world.background import running_stripe_server
     from orchestration.instance import prepare_dagster_home
@@ -334,13 +337,9 @@ def main() -> None:
     try:
         initialise_warehouse(settings)
         prepare_dagster_home(settings)
-        print(f"generating {args.users:,} users x {args.days} days ...", file=sys.stderr)
-        started = time.perf_counter()
-        generated = generate_app_world(app_db_url(), users=args.users, days=args.days, seed=args.seed, as_of=AS_OF)
-        stripe_summary = sync_stripe_world(app_db_url(), stripe_demo_db_url(), reset=True)
-        generate_seconds = time.perf_counter() - started
+        world = prepare_world(args.users, args.days, args.seed, AS_OF)
         rows = app_rows()
-        print(f"  {generated}; Stripe: {stripe_summary} in {generate_seconds:.0f} s", file=sys.stderr)
+        print(f"  {world.summary} in {world.seconds:.0f} s", file=sys.stderr)
 
         started = time.perf_counter()
         import orchestration.definitions  # noqa: F401  (dbt parse if the manifest is stale)
@@ -369,7 +368,7 @@ def main() -> None:
                 hourly.append((f"hourly_refresh #{number}", delta_label(delta), run))
         raw = {"full": asdict(full), "hourly": [asdict(run) for _, _, run in hourly]}
         Path(tempfile.gettempdir(), "hourly_run_raw.json").write_text(json.dumps(raw))  # for a re-render
-        print_report(args, generated, generate_seconds, rows, import_seconds, sdk, stripe_rows, full, hourly)
+        print_report(args, world, rows, import_seconds, sdk, stripe_rows, full, hourly)
         if not all(run.success for run in (full, *(r for _, _, r in hourly))):
             sys.exit(1)
     finally:

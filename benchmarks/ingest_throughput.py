@@ -28,12 +28,13 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from _world import prepare_world  # noqa: E402  (benchmarks/ helper)
 
 # dlt and what its sql_database source and postgres destination need; pyarrow (the `parquet` extra) for the
 # pyarrow backend, pandas because dlt's docs say it makes that backend 20-30% faster.
@@ -111,7 +112,7 @@ def main() -> None:
     from psycopg import sql
     from sqlalchemy.engine import make_url
 
-    from demo.app_world import advance_app_world, generate_app_world
+    from demo.app_world import advance_app_world
     from ingestion.app_db import load_app_tables
     from reelhouse.warehouse import admin_url, app_db_url, connect, embedded_server, libpq_dsn, role_url
     from reelhouse.warehouse.bootstrap import initialise_warehouse
@@ -122,11 +123,9 @@ def main() -> None:
     try:
         dlt_python = installer.submit(install_dlt)  # pip works while the world is generated, before any timing
         initialise_warehouse()
-        started = time.perf_counter()
-        summary = generate_app_world(app_db_url(), users=args.users, days=args.days, seed=7,
-                                     as_of=datetime(2026, 11, 16, 12, tzinfo=UTC))
-        generate_seconds = time.perf_counter() - started
-        print(f"generated: {summary} in {generate_seconds:.1f}s", file=sys.stderr)
+        world = prepare_world(args.users, args.days, stripe=False)
+        print(f"{'restored' if world.restored else 'generated'}: {world.summary} in {world.seconds:.1f}s",
+              file=sys.stderr)
         dlt_python.result()
 
         with connect(app_db_url()) as source:

@@ -6,10 +6,12 @@ validation definition -> checkpoint), so Data Docs are built as a side effect of
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import shutil
+import time
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +26,7 @@ from reelhouse.warehouse import connect
 
 log = logging.getLogger(__name__)
 CONNECTION_VARIABLE = "REELHOUSE_GX_WAREHOUSE_URL"
+DOCS_RETENTION_DAYS = 14  # Data Docs keep two weeks of validation history
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
@@ -52,16 +55,36 @@ class SuiteResult:
         return [o for o in self.outcomes if not o.success and not o.spec.blocking]
 
 
-def _gx_context(project_root: Path):
+@functools.lru_cache(maxsize=4)
+def _gx_context(project_root: Path, warehouse_url: str):
+    """One file-mode GX context per process, project and warehouse: a pipeline run validates every suite in one
+    process, and opening the project each time cost about as much as the validation itself. Keyed on the URL too,
+    because the datasource keeps its engine, made from the URL it first saw behind the placeholder."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     project_root.mkdir(parents=True, exist_ok=True)
+    _prune_history(project_root)
     context = gx.get_context(mode="file", project_root_dir=str(project_root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # results go to ops and Dagster
     return gx, context
+
+
+def _prune_history(project_root: Path, days: int = DOCS_RETENTION_DAYS) -> None:
+    """Drop validation results and their Data Docs pages older than `days`: an hourly pipeline adds some twenty
+    files an hour, and every Data Docs build lists them all (ops.dq_results keeps every outcome for good)."""
+    cutoff = time.time() - days * 86_400
+    uncommitted = project_root / "gx" / "uncommitted"
+    for folder in (uncommitted / "validations", uncommitted / "data_docs" / "local_site" / "validations"):
+        if not folder.exists():
+            continue
+        for path in sorted(folder.rglob("*"), reverse=True):  # files before the folders that hold them
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
 
 
 def _gx_expectation(gx, spec: ExpectationSpec, schema: str):
@@ -88,7 +111,7 @@ def run_suite(suite: Suite, warehouse_url: str, run_id: str, schema: str | None 
     """
     schema = schema or suite.schema
     project_root = get_settings().home / "gx"
-    gx, context = _gx_context(project_root)
+    gx, context = _gx_context(project_root, warehouse_url)
     datasource_name = "warehouse"
     # The project file keeps a placeholder; GX reads the URL, password included, from this process's environment.
     os.environ[CONNECTION_VARIABLE] = _sqlalchemy_url_for_gx(warehouse_url)
@@ -101,7 +124,8 @@ def run_suite(suite: Suite, warehouse_url: str, run_id: str, schema: str | None 
         # A project written before the placeholder holds the password: start it afresh (only Data Docs history
         # is lost; results live in ops.dq_results).
         shutil.rmtree(project_root)
-        gx, context = _gx_context(project_root)
+        _gx_context.cache_clear()
+        gx, context = _gx_context(project_root, warehouse_url)
         datasource = context.data_sources.add_postgres(name=datasource_name, connection_string=connection)
     asset_name = f"{schema}.{suite.table}"
     try:

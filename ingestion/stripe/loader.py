@@ -150,15 +150,19 @@ def _merge(conn: psycopg.Connection, table: str, rows: list[tuple]) -> tuple[int
     Listed objects are versioned at `created`, so an event from that same second (a snapshot taken
     at creation) cannot overwrite the current state the list returned.
     """
+    # One staging table per raw table for the whole session, emptied for each page: a resource or the events pass
+    # merges thousands of pages in one transaction, and a table created and dropped per page kept a lock each until
+    # commit ("out of shared memory", max_locks_per_transaction, at 120k events).
+    stage = f"_stripe_stage_{table}"
     with conn.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS _stripe_stage")
-        cur.execute(f"CREATE TEMP TABLE _stripe_stage (LIKE raw_stripe.{table}) ON COMMIT DROP")  # noqa: S608
-        with cur.copy("COPY _stripe_stage (id, created, status, customer, amount, currency, livemode, data,"
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE raw_stripe.{table})")
+        cur.execute(f"TRUNCATE {stage}")
+        with cur.copy(f"COPY {stage} (id, created, status, customer, amount, currency, livemode, data,"  # noqa: S608
                       " _stripe_updated_at, _loaded_at) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row((*row, "now"))
         cur.execute(
-            f"INSERT INTO raw_stripe.{table} AS t SELECT DISTINCT ON (id) * FROM _stripe_stage "  # noqa: S608
+            f"INSERT INTO raw_stripe.{table} AS t SELECT DISTINCT ON (id) * FROM {stage} "  # noqa: S608
             "ORDER BY id, _stripe_updated_at DESC ON CONFLICT (id) DO UPDATE SET created = excluded.created, "
             "status = excluded.status, customer = excluded.customer, amount = excluded.amount, "
             "currency = excluded.currency, livemode = excluded.livemode, data = excluded.data, "

@@ -42,7 +42,7 @@ class ServerStatus:
     port: int
 
 
-def _bin(name: str) -> str:
+def pg_binary(name: str) -> str:
     return str(_postgres_bin_path() / name)
 
 
@@ -125,7 +125,7 @@ class EmbeddedWarehouse:
             os.chmod(pwfile.name, 0o644)
             done = self._run(
                 [
-                    _bin("initdb"), "-D", str(self.pgdata), "-U", "postgres", "--encoding=UTF8",
+                    pg_binary("initdb"), "-D", str(self.pgdata), "-U", "postgres", "--encoding=UTF8",
                     "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256",
                     f"--pwfile={pwfile.name}",
                 ]
@@ -163,7 +163,7 @@ class EmbeddedWarehouse:
         self._prepare_for_system_user()
         options = f"-p {self.port} -k {self.pgdata}"
         done = self._run(
-            [_bin("pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log_path), "-w", "-t", "60",
+            [pg_binary("pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log_path), "-w", "-t", "60",
              "-o", options, "start"],
             timeout=90,
         )
@@ -175,7 +175,7 @@ class EmbeddedWarehouse:
     def stop(self) -> None:
         if not self.status().running:
             return
-        done = self._run([_bin("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"], timeout=90)
+        done = self._run([pg_binary("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"], timeout=90)
         if done.returncode != 0:
             raise ReelhouseError(f"could not stop the embedded PostgreSQL: {done.stderr.strip()}")
 

@@ -95,3 +95,25 @@ def test_a_bad_key_is_a_clear_error_that_never_shows_the_key(stripe_world):
         stored = " ".join(r[0] or "" for r in conn.execute("SELECT error FROM ops.load_audit"))
     assert secret not in stored and secret not in results[0].error
 
+
+
+def test_thousands_of_pages_in_one_transaction_hold_a_bounded_number_of_locks(stripe_world):
+    """A resource or the events pass merges every page in one transaction. At 120k events the merge's staging
+    table, created and dropped per page, held a lock each until commit and PostgreSQL ran out of lock slots
+    ("out of shared memory"); staging now reuses one table per raw table, so the locks stay flat."""
+    from datetime import UTC, datetime
+
+    from ingestion.stripe.loader import _merge, _row
+
+    load(stripe_world)  # the raw tables exist
+    now = datetime.now(UTC)
+    with connect(stripe_world["loader"]) as conn:
+        def locks() -> int:
+            return conn.execute("SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid()").fetchone()[0]
+
+        _merge(conn, "customers", [_row("customers", {"id": "cus_lock_probe_0", "created": 1}, now)])
+        after_one = locks()
+        for page in range(1, 300):
+            _merge(conn, "customers", [_row("customers", {"id": f"cus_lock_probe_{page}", "created": 1}, now)])
+        assert locks() <= after_one + 2, "each page's merge keeps locks until commit"
+        conn.rollback()
