@@ -1,13 +1,16 @@
 {#- The lower bound an incremental model re-processes from: its newest `column` minus the lookback
-    (var incremental_lookback_days). The facts pass `loaded_at` (when the row last landed in the warehouse), not
+    (var incremental_lookback_hours). The facts pass `loaded_at` (when the row last landed in the warehouse), not
     the app's `updated_at`, so a row committed late with an old `updated_at` is still picked up and merged.
+    Landing times only move forward between two builds of a table (pipeline runs take turns, and each load batch
+    commits in seconds), so the lookback is a margin for a load that overlapped a build or a server clock stepped
+    back, not a window of history: a run merges about an hour of rows, not days (BENCHMARKS.md).
     A column just added to an existing table (on_schema_change) is empty: then everything is re-processed once. -#}
 
 {% macro incremental_lower_bound(column) -%}
     (
         select
             coalesce(
-                {{ dbt.dateadd('day', -1 * var('incremental_lookback_days'), 'max(' ~ column ~ ')') }},
+                {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours'), 'max(' ~ column ~ ')') }},
                 cast('1900-01-01' as {{ dbt.type_timestamp() }})
             )
         from {{ this }}
