@@ -30,17 +30,57 @@ points as (
 
 ),
 
+-- Each view counted once, at the last 5% point it reached (index 0-20, null when it reached none): the curve is
+-- then a running sum over the points, instead of every view tested against every point.
+view_reach as (
+
+    select
+        video_id,
+        creator_id,
+        case when watch_fraction * 100 >= 0 then least(floor(watch_fraction * 100 / 5), 20) end as point_index
+    from views
+
+),
+
+last_point_reached as (
+
+    select
+        video_id,
+        creator_id,
+        point_index,
+        count(*) as views
+    from view_reach
+    group by video_id, creator_id, point_index
+
+),
+
+video_totals as (
+
+    select
+        video_id,
+        creator_id,
+        cast(sum(views) as bigint) as total_views
+    from last_point_reached
+    group by video_id, creator_id
+
+),
+
 viewers_per_point as (
 
     select
-        views.video_id,
-        views.creator_id,
+        video_totals.video_id,
+        video_totals.creator_id,
         points.position_pct,
-        count(*) as total_views,
-        count(case when views.watch_fraction * 100 >= points.position_pct then 1 end) as viewers_remaining
-    from views
+        video_totals.total_views,
+        cast(coalesce(sum(last_point_reached.views) over (
+            partition by video_totals.video_id order by points.position_pct desc rows unbounded preceding
+        ), 0) as bigint) as viewers_remaining
+    from video_totals
     cross join points
-    group by views.video_id, views.creator_id, points.position_pct
+    left join last_point_reached
+        on
+            video_totals.video_id = last_point_reached.video_id
+            and points.position_pct = last_point_reached.point_index * 5
 
 ),
 
