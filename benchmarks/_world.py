@@ -33,18 +33,12 @@ class World:
     restored: bool
 
 
-def _libpq(url: str) -> str:
-    from reelhouse.warehouse import libpq_dsn
-
-    return libpq_dsn(url)
-
-
 def prepare_world(users: int, days: int, seed: int = 7, end: datetime = DEMO_END, *, stripe: bool = True) -> World:
     """The world in this private server's `app` (and `stripe_demo`) database: restored when cached, else generated
     and cached. The settings (REELHOUSE_HOME, port) must already point at the benchmark's own server."""
     from demo.app_world import generate_app_world
     from demo.stripe_world import sync_stripe_world
-    from reelhouse.warehouse import app_db_url, connect, stripe_demo_db_url
+    from reelhouse.warehouse import app_db_url, connect, libpq_dsn, stripe_demo_db_url
     from reelhouse.warehouse.embedded import pg_binary
 
     folder = CACHE / f"{users}u-{days}d-seed{seed}-{end:%Y%m%dT%H%M}"
@@ -58,7 +52,7 @@ def prepare_world(users: int, days: int, seed: int = 7, end: datetime = DEMO_END
         print(f"restoring the cached world {folder.name} ...", file=sys.stderr)
         for url, dump in dumps.values():
             subprocess.run([pg_binary("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                            "-j", "2", "-d", _libpq(url), str(dump)], check=True, capture_output=True)
+                            "-j", "2", "-d", libpq_dsn(url), str(dump)], check=True, capture_output=True)
             with connect(url, autocommit=True) as conn:
                 conn.execute("ANALYZE")  # the generator leaves statistics behind; a restore does not
         return World(summary_file.read_text().strip(), time.perf_counter() - started, restored=True)
@@ -70,7 +64,7 @@ def prepare_world(users: int, days: int, seed: int = 7, end: datetime = DEMO_END
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     for url, dump in dumps.values():
-        subprocess.run([pg_binary("pg_dump"), "-Fc", "-Z", "1", "-f", str(dump), _libpq(url)], check=True,
+        subprocess.run([pg_binary("pg_dump"), "-Fc", "-Z", "1", "-f", str(dump), libpq_dsn(url)], check=True,
                        capture_output=True)
     summary_file.write_text(summary + "\n")  # written last: a folder without it is incomplete
     return World(summary, seconds, restored=False)

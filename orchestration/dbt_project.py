@@ -80,9 +80,8 @@ def after_dbt_run(run_target: Path) -> None:
         shutil.copyfile(state, scratch)
         os.replace(scratch, target / "partial_parse.msgpack")
     runs = sorted((p for p in target.glob("dbt_models-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    for old in runs[:-RUN_FOLDERS_KEPT]:
-        if old != run_target:
-            shutil.rmtree(old, ignore_errors=True)
+    for old in runs[:-RUN_FOLDERS_KEPT]:  # this run's own folder is the newest
+        shutil.rmtree(old, ignore_errors=True)
 
 
 class ReelhouseDbtTranslator(DagsterDbtTranslator):

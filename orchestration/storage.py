@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster._core.storage.config import pg_config
 from dagster_postgres import DagsterPostgresStorage
 from dagster_postgres.utils import get_token_provider_from_config, pg_url_from_config
 
@@ -29,10 +28,6 @@ class PooledPostgresStorage(DagsterPostgresStorage):
         for storage in (self.run_storage, self.event_log_storage, self.schedule_storage):
             storage.optimize_for_webserver(statement_timeout=0, pool_recycle=POOL_RECYCLE_SECONDS,
                                            max_overflow=POOL_MAX_OVERFLOW)
-
-    @classmethod
-    def config_type(cls) -> Any:
-        return pg_config()
 
     @classmethod
     def from_config_value(cls, inst_data: Any, config_value: Any) -> PooledPostgresStorage:

@@ -16,6 +16,8 @@ from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA
 RAW_SCHEMAS = ("raw_stripe", "raw_app", "raw_costs")
 OPS_SCHEMA = "ops"
 DBT_SCHEMAS = ("staging", "intermediate", LIVE_SCHEMA, BUILD_SCHEMA)
+# Catalog changes (databases, roles, grants) take turns under this advisory lock: see _take_turns.
+BOOTSTRAP_LOCK = "reelhouse:bootstrap"
 
 # Data-quality outcomes: written by the checks (run as transformer), read back into marts by dbt.
 DQ_RESULTS_DDL = """
@@ -54,7 +56,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS report_sends_once ON ops.report_sends (report,
 def _ensure_database(name: str, settings: Settings) -> None:
     with connect(admin_url("postgres", settings), autocommit=True) as conn:
         # CREATE DATABASE cannot run in a transaction: this session's lock, released when it closes.
-        conn.execute("SELECT pg_advisory_lock(hashtextextended('reelhouse:bootstrap', 0))")
+        conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (BOOTSTRAP_LOCK,))
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -70,7 +72,7 @@ def close_to_public(conn, database: str) -> None:
 def _take_turns(conn) -> None:
     """Serialise catalog changes for the rest of the transaction: two processes granting or altering the same
     object at once fail with "tuple concurrently updated" (two `reelhouse run` starting on a new warehouse)."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('reelhouse:bootstrap', 0))")
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (BOOTSTRAP_LOCK,))
 
 
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
