@@ -114,26 +114,45 @@ def test_incremental_moves_only_changed_rows_and_rereads_are_no_ops(world):
         assert dict(conn.execute("SELECT id, xmin::text FROM raw_app.users").fetchall()) == after
 
 
-def test_sigkill_mid_load_then_rerun_leaves_no_duplicates_and_no_gaps(world):
+def test_sigkill_mid_load_then_rerun_leaves_no_duplicates_and_no_gaps(world, tmp_path):
+    """The child pauses inside its third batch's transaction, after that batch's rows and cursor are written but
+    before they commit, so the kill always lands there: two batches committed, one in flight (a load that was
+    merely fast once finished before a polling test could kill it)."""
+    paused = tmp_path / "paused"
     script = textwrap.dedent(f"""
-        from ingestion.app_db import load_app_tables
+        import pathlib, time
+        from ingestion.app_db import load_app_tables, loader
+        write_cursor, calls = loader.write_cursor, []
+
+        def write_then_pause_on_the_third_batch(*args, **kwargs):
+            write_cursor(*args, **kwargs)
+            calls.append(1)
+            if len(calls) == 3:
+                pathlib.Path({str(paused)!r}).touch()
+                time.sleep(600)
+
+        loader.write_cursor = write_then_pause_on_the_third_batch
         load_app_tables({world['source']!r}, {world['loader']!r}, tables=["messages"], batch_rows=50)
     """)
-    loader = subprocess.Popen([sys.executable, "-c", script], env=os.environ.copy())
-    deadline = time.monotonic() + 60
-    committed = None
-    while time.monotonic() < deadline and committed is None:
-        with connect(world["owner"]) as conn:
-            if conn.execute("SELECT to_regclass('ops.load_state')").fetchone()[0]:
-                committed = conn.execute("SELECT cursor FROM ops.load_state WHERE table_name = 'messages'").fetchone()
-        time.sleep(0.02)
-    loader.send_signal(signal.SIGKILL)
-    loader.wait(timeout=30)
-    assert committed is not None, "the loader never committed a batch"
+    child = subprocess.Popen([sys.executable, "-c", script], env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 120
+        while not paused.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert paused.exists(), "the loader never reached its third batch"
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == -signal.SIGKILL
     with connect(world["owner"]) as conn:
         partial = conn.execute("SELECT count(*) FROM raw_app.messages").fetchone()[0]
+        committed = conn.execute("SELECT cursor FROM ops.load_state WHERE table_name = 'messages'").fetchone()
     with connect(world["source"]) as conn:
         total = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+    assert committed is not None, "the first two batches' cursor must have committed"
+    assert partial == 100, "exactly the two committed batches survive; the third one's rows died with it"
     assert 0 < partial < total, "the kill must land mid-load for this test to mean anything"
     load_app_tables(world["source"], world["loader"], tables=["messages"])
     assert_raw_equals_source(world["source"], world["owner"], tables=("messages",))
