@@ -23,6 +23,15 @@ APP_DB = "app"
 STRIPE_DEMO_DB = "stripe_demo"
 ROLE_NAMES = ("loader", "transformer", "analyst")
 DEFAULT_STRIPE_DEMO_KEY = "sk_test_reelhouse_demo"
+_CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def _default_home() -> Path:
+    """The checkout's `.reelhouse` when running from one (the same state from any folder: `reelhouse dbt` run
+    inside dbt_project/ once started a second warehouse and failed on the taken port), else `./.reelhouse`."""
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "dbt_project").is_dir():
+        return _CHECKOUT / ".reelhouse"
+    return Path(".reelhouse")
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,7 @@ def _role_passwords(home: Path) -> dict[str, str]:
 
 @cache
 def get_settings() -> Settings:
-    home = Path(os.environ.get("REELHOUSE_HOME", ".reelhouse")).expanduser().resolve()
+    home = Path(os.environ.get("REELHOUSE_HOME") or _default_home()).expanduser().resolve()
     stripe_port = int(os.environ.get("STRIPE_SERVER_PORT", "12111"))
     return Settings(
         home=home,

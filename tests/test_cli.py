@@ -86,3 +86,14 @@ def test_ingest_loads_the_app_database_and_reports_per_table(demo_world):
     done = run_cli("ingest", "--source", "app", "--source", "costs")
     assert done.returncode == 0, done.stderr
     assert "app.videos" in done.stdout and "costs.video_provider_prices" in done.stdout
+
+
+def test_the_state_folder_is_the_checkouts_whichever_folder_a_command_runs_in():
+    """Run from dbt_project/, a relative default once pointed at a second, empty warehouse."""
+    checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {key: value for key, value in os.environ.items() if key != "REELHOUSE_HOME"}
+    homes = {subprocess.run([sys.executable, "-c", "from reelhouse.config import get_settings; "
+                             "print(get_settings().home)"], cwd=folder, env=env, capture_output=True, text=True,
+                            check=True).stdout.strip()
+             for folder in (checkout, os.path.join(checkout, "dbt_project"), os.path.join(checkout, "tests"))}
+    assert homes == {os.path.join(checkout, ".reelhouse")}
