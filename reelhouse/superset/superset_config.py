@@ -6,8 +6,6 @@ so secrets never land in a file.
 
 import os
 
-from superset.config import THEME_DARK, THEME_DEFAULT  # defined before Superset loads this file
-
 SECRET_KEY = os.environ["REELHOUSE_SUPERSET_SECRET_KEY"]
 SQLALCHEMY_DATABASE_URI = os.environ["REELHOUSE_SUPERSET_METADATA_URL"]
 
@@ -41,10 +39,3 @@ SESSION_COOKIE_SECURE = TALISMAN_ENABLED
 ROW_LIMIT = 50_000
 SQLLAB_TIMEOUT = 120
 SUPERSET_WEBSERVER_TIMEOUT = 120
-
-# Charts draw at once instead of animating in: ten KPI cards growing their sparklines together kept the
-# browser's main thread busy for most of a second after the (cached) answers had arrived (BENCHMARKS.md).
-_NO_ECHARTS_ANIMATION = {"echartsOptionsOverrides": {"animation": False}}
-THEME_DEFAULT = {**THEME_DEFAULT, "token": {**THEME_DEFAULT["token"], **_NO_ECHARTS_ANIMATION}}
-if THEME_DARK:
-    THEME_DARK = {**THEME_DARK, "token": {**THEME_DARK["token"], **_NO_ECHARTS_ANIMATION}}
