@@ -52,6 +52,7 @@ def run_job(name: str, wait: bool = True) -> bool:
     The whole run holds the warehouse's pipeline lock (orchestration/run_lock.py): a second run started
     meanwhile waits its turn, or with wait=False exits naming the run in progress.
     """
+    from orchestration.abandoned_runs import CLI_PROCESS_TAG, fail_abandoned_runs, this_process
     from orchestration.instance import prepare_dagster_home
     from orchestration.run_lock import PipelineBusy, pipeline_lock
     from reelhouse.warehouse import role_url
@@ -71,11 +72,14 @@ def run_job(name: str, wait: bool = True) -> bool:
     try:
         with pipeline_lock(role_url("loader"), label, wait=wait, on_wait=waiting):
             prepare_dagster_home()
-            out.print(f"running [bold]{job.name}[/] ({len(job.asset_layer.executable_asset_keys)} assets) ...")
             run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
             with demo_stripe_server_if_configured(), DagsterInstance.get() as instance:
+                for run_id in fail_abandoned_runs(instance):
+                    out.print(f"marked run {run_id[:8]} failed: the `reelhouse run` executing it had died",
+                              highlight=False)
+                out.print(f"running [bold]{job.name}[/] ({len(job.asset_layer.executable_asset_keys)} assets) ...")
                 result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
-                                                tags=job.tags)
+                                                tags={**job.tags, CLI_PROCESS_TAG: this_process()})
     except PipelineBusy as busy:
         raise ReelhouseError(f"{busy}; not starting {job.name} (without --no-wait it waits its turn)") from None
     table = Table("step", "status", title=f"{job.name} run {result.run_id[:8]}")

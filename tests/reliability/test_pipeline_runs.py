@@ -171,3 +171,45 @@ def test_a_run_dagster_executes_waits_for_a_command_line_run_to_finish(fresh_dat
     with connect(warehouse) as conn:
         loads = conn.execute("SELECT status, started_at FROM ops.load_audit").fetchall()
     assert loads and all(status == "ok" and started >= released for status, started in loads)
+
+
+@pytest.mark.timeout(900)
+def test_a_killed_command_line_run_is_marked_failed_by_the_next_one_so_the_queue_moves(fresh_database, stripe_env,
+                                                                                        monkeypatch):
+    """SIGKILL leaves the run STARTED in Dagster with the `reelhouse/pipeline` tag, which the run queue counts
+    against its limit of one: no scheduled hourly refresh would start again. The next command-line run fails it."""
+    from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
+
+    from orchestration.abandoned_runs import CLI_PROCESS_TAG, fail_abandoned_runs, this_process
+    from orchestration.instance import PIPELINE_TAG, prepare_dagster_home
+
+    warehouse = fresh_database("reliability_killed_cli_run")
+    before = set(dagster_runs())
+    run = subprocess.Popen([sys.executable, "-m", "reelhouse", "run", "hourly"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env={**os.environ, "WAREHOUSE_URL": warehouse},
+                           start_new_session=True)
+    try:
+        wait_for(lambda: any(status == "STARTED" for run_id, (status, _, _) in dagster_runs().items()
+                             if run_id not in before), "the command-line run to start", timeout=300)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
+        run.wait(timeout=60)
+    killed = next(run_id for run_id in set(dagster_runs()) - before)
+    assert dagster_runs()[killed][0] == "STARTED"  # what the dead process left behind
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # prepare_dagster_home exports it; restored after the test
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse)
+    prepare_dagster_home()
+    with DagsterInstance.get() as instance:
+        alive = instance.add_run(DagsterRun(job_name="hourly_refresh", status=DagsterRunStatus.STARTED,
+                                            tags={PIPELINE_TAG: "hourly_refresh", CLI_PROCESS_TAG: this_process()}))
+        try:
+            assert fail_abandoned_runs(instance) == [killed]
+            assert instance.get_run_by_id(killed).status == DagsterRunStatus.FAILURE
+            assert instance.get_run_by_id(alive.run_id).status == DagsterRunStatus.STARTED  # its process lives
+            assert fail_abandoned_runs(instance) == []
+            messages = [entry.message for entry in instance.all_logs(killed)]
+            assert any("ended without finishing it" in message for message in messages), messages
+        finally:
+            instance.report_run_failed(instance.get_run_by_id(alive.run_id), message="test cleanup")
