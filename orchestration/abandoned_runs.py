@@ -14,6 +14,8 @@ import socket
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
+from reelhouse.processes import process_is_alive
+
 CLI_PROCESS_TAG = "reelhouse/cli_process"  # "<host>:<pid>" of the `reelhouse run` process executing the run
 _UNFINISHED = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
 
@@ -21,16 +23,6 @@ _UNFINISHED = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunSt
 def this_process() -> str:
     """The CLI_PROCESS_TAG value for the current process."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
 
 
 def fail_abandoned_runs(instance: DagsterInstance) -> list[str]:
@@ -43,7 +35,7 @@ def fail_abandoned_runs(instance: DagsterInstance) -> list[str]:
     for run in instance.get_runs(RunsFilter(statuses=_UNFINISHED)):
         where = run.tags.get(CLI_PROCESS_TAG, "")
         run_host, _, pid = where.rpartition(":")
-        if run_host != host or not pid.isdigit() or _is_alive(int(pid)):
+        if run_host != host or not pid.isdigit() or process_is_alive(int(pid)):
             continue
         instance.report_run_failed(run, message=f"the `reelhouse run` process executing this run (pid {pid} on "
                                                 f"{host}) ended without finishing it (killed?); marked failed")

