@@ -4,8 +4,9 @@ A small world is generated, loaded and built; then it advances three times and e
 loaded and built incrementally, the reporting clock moving with the world, and the marts are published after
 each build the way the pipeline does — so each build starts from the copy published two builds ago and must
 catch up. One delta also brings a late row: changed in the app but stamped 10 days back, older than the
-lookback, as a backfill or a full ingestion refresh brings it. Every incremental model is then fingerprinted,
-rebuilt with --full-refresh at the same clock and fingerprinted again.
+lookback, as a backfill or a full ingestion refresh brings it; another deletes a user and an old video of
+someone else in the app, which an incremental model that rebuilds only what changed must notice. Every
+incremental model is then fingerprinted, rebuilt with --full-refresh at the same clock and fingerprinted again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, publish_marts
 START = datetime.fromisoformat("2026-10-20T00:00:00+00:00")
 STEPS_HOURS = (9, 15, 30)  # the last step crosses day boundaries
 SELECTION = "config.materialized:incremental"
+# The whole test lands its rows within a minute or two of wall time, so the pipeline's one-hour lookback would
+# make every incremental build re-process everything and hide a model that misses a change. With no margin
+# each build sees only what landed after the copy it starts from.
+NO_LOOKBACK = ("--vars", '{"incremental_lookback_hours": 0}')
 
 
 def fingerprint(url: str, schema: str, table: str) -> tuple[int, str]:
@@ -43,17 +48,20 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
     load_costs(warehouse["loader"])
     load_app_tables(source, warehouse["loader"])
     clock = START
-    run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", f"+{SELECTION}")
+    run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", f"+{SELECTION}", *NO_LOOKBACK)
     publish_marts(warehouse["transformer"])
 
     for hours in STEPS_HOURS:
         advance_app_world(source, hours=hours)
         clock += timedelta(hours=hours)
         load_app_tables(source, warehouse["loader"])
+        if hours == STEPS_HOURS[-1]:  # the last build starts from a copy that still has them
+            deleted_user = _delete_a_user_and_an_old_video(source, clock)
+            load_app_tables(source, warehouse["loader"])
         if hours == STEPS_HOURS[1]:
             late_row = _change_a_row_with_an_old_timestamp(source, clock - timedelta(days=10))
             load_app_tables(source, warehouse["loader"], full_refresh=True)
-        run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", f"+{SELECTION}")
+        run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", f"+{SELECTION}", *NO_LOOKBACK)
         publish_marts(warehouse["transformer"])
 
     listed = run_dbt(warehouse["transformer"], clock.isoformat(), "ls", "-s", SELECTION, "--resource-type", "model",
@@ -67,13 +75,18 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
     incremental = {model: fingerprint(warehouse["owner"], *published[model]) for model in models}
     assert all(count > 0 for count, _ in incremental.values()), incremental
 
-    run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", SELECTION, "--full-refresh")  # into marts_next
+    # Into marts_next, with what they read: that schema holds the build before the last, and an incremental model
+    # reading a calendar or dimension (the engagement facts) must be compared at the same clock.
+    run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", f"+{SELECTION}", "--full-refresh")
     rebuilt = {model: fingerprint(warehouse["owner"], *model) for model in models}
     differing = [model for model in models if incremental[model] != rebuilt[model]]
     assert not differing, {model: (incremental[model], rebuilt[model]) for model in differing}
     with connect(warehouse["owner"]) as conn:  # the late change itself is in the published fact
         assert conn.execute("SELECT watch_fraction * 100 FROM marts.fct_video_views WHERE view_id = %s",
                             (late_row[0],)).fetchone()[0] == late_row[1]
+        # ... and the deletions in the engagement fact: the deleted user is gone, the video's owner has one fewer
+        assert conn.execute("SELECT count(*) FROM marts.fct_user_engagement_daily WHERE user_id = %s",
+                            (deleted_user,)).fetchone()[0] == 0
 
 
 def _change_a_row_with_an_old_timestamp(source: str, stamped: datetime) -> tuple[int, float]:
@@ -82,3 +95,17 @@ def _change_a_row_with_an_old_timestamp(source: str, stamped: datetime) -> tuple
             "UPDATE video_progress SET watch_percentage = 100 - watch_percentage, updated_at = %s"
             " WHERE id = (SELECT min(id) FROM video_progress WHERE watch_percentage <> 50)"
             " RETURNING id, watch_percentage", (stamped,)).fetchone()
+
+
+def _delete_a_user_and_an_old_video(source: str, now: datetime) -> int:
+    """Soft-delete (as the app does) the most active user, and the oldest completed video of another user."""
+    with connect(source, autocommit=True) as conn:
+        user_id = conn.execute(
+            "UPDATE users SET deleted_at = %(now)s, updated_at = %(now)s WHERE id = (SELECT user_id FROM videos"
+            " WHERE deleted_at IS NULL GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1) RETURNING id",
+            {"now": now}).fetchone()[0]
+        assert conn.execute(
+            "UPDATE videos SET deleted_at = %(now)s, updated_at = %(now)s WHERE id = (SELECT min(id) FROM videos"
+            " WHERE deleted_at IS NULL AND status = 'completed' AND user_id <> %(user)s) RETURNING id",
+            {"now": now, "user": user_id}).rowcount == 1
+    return user_id

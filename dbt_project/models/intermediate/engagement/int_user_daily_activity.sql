@@ -15,7 +15,8 @@ videos as (
         0 as videos_completed,
         0 as prompts,
         0 as exports,
-        0 as scene_edits
+        0 as scene_edits,
+        max(loaded_at) as loaded_at
     from {{ ref('stg_app__videos') }}
     group by user_id, cast(created_at as date)
 
@@ -31,7 +32,8 @@ finished_videos as (
         count(case when status = 'completed' then 1 end) as videos_completed,
         0 as prompts,
         0 as exports,
-        0 as scene_edits
+        0 as scene_edits,
+        max(loaded_at) as loaded_at
     from {{ ref('stg_app__videos') }}
     where status in ('completed', 'failed')
     group by user_id, cast(case when status = 'completed' then completed_at else updated_at end as date)
@@ -48,7 +50,8 @@ prompts as (
         0 as videos_completed,
         count(*) as prompts,
         0 as exports,
-        0 as scene_edits
+        0 as scene_edits,
+        max(loaded_at) as loaded_at
     from {{ ref('stg_app__messages') }}
     where role = 'user'
     group by user_id, cast(created_at as date)
@@ -65,7 +68,8 @@ exports as (
         0 as videos_completed,
         0 as prompts,
         count(*) as exports,
-        0 as scene_edits
+        0 as scene_edits,
+        max(loaded_at) as loaded_at
     from {{ ref('stg_app__exports') }}
     group by user_id, cast(created_at as date)
 
@@ -81,7 +85,8 @@ scene_edits as (
         0 as videos_completed,
         0 as prompts,
         0 as exports,
-        count(*) as scene_edits
+        count(*) as scene_edits,
+        max(loaded_at) as loaded_at
     from {{ ref('stg_app__scene_iterations') }}
     group by user_id, cast(created_at as date)
 
@@ -111,7 +116,8 @@ daily as (
         sum(videos_completed) as videos_completed,
         sum(prompts) as prompts,
         sum(exports) as exports,
-        sum(scene_edits) as scene_edits
+        sum(scene_edits) as scene_edits,
+        max(loaded_at) as loaded_at
     from unioned
     group by user_id, activity_date
 
@@ -125,5 +131,6 @@ select
     videos_completed,
     prompts,
     exports,
-    scene_edits
+    scene_edits,
+    loaded_at
 from daily
