@@ -284,21 +284,26 @@ def back_date_initial_load(loaded_by: datetime, hours: int = 24) -> str:
             upstream = nodes.get(parent, {})
             if upstream.get("resource_type") == "source":
                 found.add(f'{upstream["schema"]}.{upstream.get("identifier") or upstream["name"]}')
-            elif upstream.get("config", {}).get("materialized") == "view":
+            elif upstream.get("resource_type") == "model":  # through staging views and intermediate tables
                 found |= raw_sources(upstream)
         return found
 
-    marts = {(f"{schema}.{fact['name']}", "loaded_at") for fact in facts for schema in ("marts", "marts_next")}
+    # A fact's landing column: `loaded_at` for the row facts, `activity_loaded_at` for the engagement fact.
+    marts = {(f"{schema}.{fact['name']}", column) for fact in facts for schema in ("marts", "marts_next")
+             for column in ("loaded_at", "activity_loaded_at")}
     targets = sorted({(table, "_loaded_at") for fact in facts for table in raw_sources(fact)} | marts)
-    moved = 0
+    moved, shifted = 0, []
     with connect(admin_url(), autocommit=True) as conn:
         for table, column in targets:
-            if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
+            schema, name = table.split(".")
+            if not conn.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = %s"
+                                " AND table_name = %s AND column_name = %s", (schema, name, column)).fetchone():
                 continue
             moved += conn.execute(f"UPDATE {table} SET {column} = {column} - make_interval(hours => %s) "  # noqa: S608
                                   f"WHERE {column} <= %s", (hours, loaded_by)).rowcount
             conn.execute(f"VACUUM ANALYZE {table}")
-    return f"{moved:,} rows in {len(targets)} tables ({', '.join(t for t, _ in targets)})"
+            shifted.append(table)
+    return f"{moved:,} rows in {len(shifted)} tables ({', '.join(shifted)})"
 
 
 def print_report(args: argparse.Namespace, world: World, rows: int,
