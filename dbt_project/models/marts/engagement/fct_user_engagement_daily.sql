@@ -58,7 +58,7 @@ activity as (
             active_days_to_date,
             activity_loaded_at
         from {{ this }}
-        where date_day = (select max(date_day) from {{ this }})
+        where date_day = (select max(newest.date_day) from {{ this }} as newest)
 
     ),
 
@@ -128,9 +128,9 @@ activity as (
 
     new_days as (
 
-        select date_day
+        select days.date_day
         from days
-        where date_day > (select max(date_day) from built)
+        where days.date_day > (select max(built.date_day) from built)
 
     ),
 
