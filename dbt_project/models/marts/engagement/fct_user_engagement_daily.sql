@@ -151,7 +151,10 @@ activity as (
         from built
         inner join users on built.user_id = users.user_id
         cross join new_days
-        where not exists (select 1 from rebuilt_users where rebuilt_users.user_id = built.user_id)
+        where not exists (
+            select 1 from rebuilt_users
+            where rebuilt_users.user_id = built.user_id
+        )
 
     ),
 
