@@ -1,13 +1,16 @@
-{#- A pre-hook of the per-entity, per-day incremental models: before a build, delete the rows of entities that are
-    gone from `entities` (a user deleted in the app). Such a build only rewrites the entities that changed, so
-    their rows would otherwise stay. Nothing on a full build: that one starts from the entities there are. -#}
+{#- A pre-hook of the incremental models that rebuild only the entities that changed: before a build, delete the
+    rows of entities that are gone from `entities` (a user or video deleted in the app), which such a build would
+    otherwise leave. A per-day model passes its `day_column`: every entity has a row on the newest day, so only
+    that day is read. Nothing on a full build: that one starts from the entities there are. -#}
 
-{% macro delete_vanished_entities(key, entities) -%}
+{% macro delete_vanished_entities(key, entities, day_column=none) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where {{ key }} in (
             select {{ key }} from {{ this }}
-            where date_day = (select max(date_day) from {{ this }})
+            {% if day_column -%}
+                where {{ day_column }} = (select max({{ day_column }}) from {{ this }})
+            {%- endif %}
             except
             select {{ key }} from {{ entities }}
         )

@@ -1,4 +1,15 @@
-{{ config(indexes=[{'columns': ['video_id']}, {'columns': ['creator_id']}]) }}
+{#- Incremental: a video's curve depends only on its own views, so each run rebuilds the curves of the videos
+    with a view (or the video itself) landed since the last build, less the lookback, and deletes those of videos
+    gone from the app; the other curves stay. Views hard-deleted in the app stay in fct_video_views, and so in
+    these curves, until the full resync that the pipeline pairs with a full refresh. -#}
+{{ config(
+    materialized='incremental',
+    unique_key=['video_id', 'position_pct'],
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['video_id', 'position_pct'], 'unique': True}, {'columns': ['creator_id']}],
+    pre_hook="{{ delete_vanished_entities('video_id', ref('stg_app__videos')) }}",
+) }}
 
 with
 
@@ -6,20 +17,43 @@ course_videos as (
 
     select
         video_id,
-        creator_id
+        creator_id,
+        loaded_at
     from {{ ref('stg_app__videos') }}
     where creator_id is not null
 
 ),
+
+{% if is_incremental() %}
+
+    changed_videos as (
+
+        select fct_video_views.video_id
+        from {{ ref('fct_video_views') }} as fct_video_views
+        where fct_video_views.loaded_at >= {{ incremental_lower_bound('views_loaded_at') }}
+
+        union
+
+        select course_videos.video_id
+        from course_videos
+        where course_videos.loaded_at >= {{ incremental_lower_bound('views_loaded_at') }}
+
+    ),
+
+{% endif %}
 
 views as (
 
     select
         fct_video_views.video_id,
         course_videos.creator_id,
-        fct_video_views.watch_fraction
+        fct_video_views.watch_fraction,
+        fct_video_views.loaded_at
     from {{ ref('fct_video_views') }} as fct_video_views
     inner join course_videos on fct_video_views.video_id = course_videos.video_id
+    {% if is_incremental() %}
+        where fct_video_views.video_id in (select changed_videos.video_id from changed_videos)
+    {% endif %}
 
 ),
 
@@ -37,7 +71,8 @@ view_reach as (
     select
         video_id,
         creator_id,
-        case when watch_fraction * 100 >= 0 then least(floor(watch_fraction * 100 / 5), 20) end as point_index
+        case when watch_fraction * 100 >= 0 then least(floor(watch_fraction * 100 / 5), 20) end as point_index,
+        loaded_at
     from views
 
 ),
@@ -48,7 +83,8 @@ last_point_reached as (
         video_id,
         creator_id,
         point_index,
-        count(*) as views
+        count(*) as views,
+        max(loaded_at) as loaded_at
     from view_reach
     group by video_id, creator_id, point_index
 
@@ -59,7 +95,8 @@ video_totals as (
     select
         video_id,
         creator_id,
-        cast(sum(views) as bigint) as total_views
+        cast(sum(views) as bigint) as total_views,
+        max(loaded_at) as views_loaded_at
     from last_point_reached
     group by video_id, creator_id
 
@@ -72,6 +109,7 @@ viewers_per_point as (
         video_totals.creator_id,
         points.position_pct,
         video_totals.total_views,
+        video_totals.views_loaded_at,
         cast(coalesce(sum(last_point_reached.views) over (
             partition by video_totals.video_id order by points.position_pct desc rows unbounded preceding
         ), 0) as bigint) as viewers_remaining
@@ -93,6 +131,7 @@ curve as (
         total_views,
         viewers_remaining,
         viewers_remaining * 1.0 / nullif(total_views, 0) as share_remaining,
+        views_loaded_at,
         lag(viewers_remaining) over (partition by video_id order by position_pct) as viewers_at_previous_point
     from viewers_per_point
 
@@ -107,5 +146,6 @@ select
     share_remaining,
     coalesce(viewers_at_previous_point - viewers_remaining, 0) as viewers_dropped,
     coalesce(viewers_at_previous_point - viewers_remaining, 0) * 1.0
-    / nullif(total_views, 0) as drop_from_previous_point
+    / nullif(total_views, 0) as drop_from_previous_point,
+    views_loaded_at
 from curve

@@ -9,7 +9,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['user_id', 'date_day'], 'unique': True}, {'columns': ['date_day']}],
-    pre_hook="{{ delete_vanished_entities('user_id', ref('dim_users')) }}",
+    pre_hook="{{ delete_vanished_entities('user_id', ref('dim_users'), day_column='date_day') }}",
 ) }}
 
 with
