@@ -288,9 +288,10 @@ def back_date_initial_load(loaded_by: datetime, hours: int = 24) -> str:
                 found |= raw_sources(upstream)
         return found
 
-    # A fact's landing column: `loaded_at` for the row facts, `activity_loaded_at` for the engagement fact.
+    # A fact's landing column: `loaded_at` for the row facts, `activity_loaded_at` for the engagement facts,
+    # `views_loaded_at` for the retention curves (active_users_daily keeps a checksum, not a landing time).
     marts = {(f"{schema}.{fact['name']}", column) for fact in facts for schema in ("marts", "marts_next")
-             for column in ("loaded_at", "activity_loaded_at")}
+             for column in ("loaded_at", "activity_loaded_at", "views_loaded_at")}
     targets = sorted({(table, "_loaded_at") for fact in facts for table in raw_sources(fact)} | marts)
     moved, shifted = 0, []
     with connect(admin_url(), autocommit=True) as conn:

@@ -10,7 +10,8 @@ views as (
         video_id,
         watch_percentage,
         created_at,
-        min(created_at) over (partition by student_id, video_id) as first_viewed_at
+        min(created_at) over (partition by student_id, video_id) as first_viewed_at,
+        loaded_at
     from {{ ref('stg_app__video_progress') }}
 
 ),
@@ -24,7 +25,8 @@ watching as (
         count(case when created_at = first_viewed_at then 1 end) as new_videos_watched,
         sum(watch_percentage) as watch_percentage_sum,
         0 as questions,
-        0 as quiz_attempts
+        0 as quiz_attempts,
+        max(loaded_at) as loaded_at
     from views
     group by student_id, cast(created_at as date)
 
@@ -39,7 +41,8 @@ questions as (
         0 as new_videos_watched,
         0 as watch_percentage_sum,
         count(*) as questions,
-        0 as quiz_attempts
+        0 as quiz_attempts,
+        max(loaded_at) as loaded_at
     from {{ ref('stg_app__chat_messages') }}
     where role = 'user'
     group by student_id, cast(created_at as date)
@@ -55,7 +58,8 @@ quizzes as (
         0 as new_videos_watched,
         0 as watch_percentage_sum,
         0 as questions,
-        count(*) as quiz_attempts
+        count(*) as quiz_attempts,
+        max(loaded_at) as loaded_at
     from {{ ref('stg_app__quiz_attempts') }}
     group by student_id, cast(created_at as date)
 
@@ -80,7 +84,8 @@ daily as (
         sum(new_videos_watched) as new_videos_watched,
         sum(watch_percentage_sum) as watch_percentage_sum,
         sum(questions) as questions,
-        sum(quiz_attempts) as quiz_attempts
+        sum(quiz_attempts) as quiz_attempts,
+        max(loaded_at) as loaded_at
     from unioned
     group by student_id, activity_date
 
@@ -93,5 +98,6 @@ select
     new_videos_watched,
     watch_percentage_sum,
     questions,
-    quiz_attempts
+    quiz_attempts,
+    loaded_at
 from daily

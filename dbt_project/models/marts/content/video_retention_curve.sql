@@ -11,6 +11,8 @@
     pre_hook="{{ delete_vanished_entities('video_id', ref('stg_app__videos')) }}",
 ) }}
 
+{% set incremental = incremental_with_columns(['video_id', 'views_loaded_at']) %}
+
 with
 
 course_videos as (
@@ -24,7 +26,7 @@ course_videos as (
 
 ),
 
-{% if is_incremental() %}
+{% if incremental %}
 
     changed_videos as (
 
@@ -51,7 +53,7 @@ views as (
         fct_video_views.loaded_at
     from {{ ref('fct_video_views') }} as fct_video_views
     inner join course_videos on fct_video_views.video_id = course_videos.video_id
-    {% if is_incremental() %}
+    {% if incremental %}
         where fct_video_views.video_id in (select changed_videos.video_id from changed_videos)
     {% endif %}
 

@@ -11,6 +11,8 @@
     indexes=[{'columns': ['date_day'], 'unique': true}],
 ) }}
 
+{% set incremental = incremental_with_columns(['date_day', 'dau', 'active_users_checksum']) %}
+
 with
 
 days as (
@@ -29,7 +31,7 @@ activity as (
 
 ),
 
-{% if is_incremental() %}
+{% if incremental %}
 
     active_users_now as (
 
@@ -62,7 +64,7 @@ days_to_build as (
 
     select days.date_day
     from days
-    {% if is_incremental() %}
+    {% if incremental %}
         where days.date_day >= (select first_changed_day.date_day from first_changed_day)
     {% endif %}
 
