@@ -15,9 +15,10 @@
 
 {% macro engagement_history(key, attributes=[]) -%}
 
-{%- set incremental = incremental_with_columns([key, 'date_day'] + attributes + [
-    'last_active_date', 'videos_to_date', 'first_week_videos', 'avg_completion', 'active_days_to_date',
-    'activity_loaded_at']) -%}
+{#- The figures each entity-day holds, read back from the table and carried forward as they are. -#}
+{%- set figures = ['last_active_date', 'videos_to_date', 'first_week_videos', 'avg_completion',
+                   'active_days_to_date', 'activity_loaded_at'] -%}
+{%- set incremental = incremental_with_columns([key, 'date_day'] + attributes + figures) -%}
 
 {% if incremental %}
 
@@ -28,12 +29,7 @@
             {{ key }},
             {% for attribute in attributes %}{{ attribute }},{% endfor %}
             date_day,
-            last_active_date,
-            videos_to_date,
-            first_week_videos,
-            avg_completion,
-            active_days_to_date,
-            activity_loaded_at
+            {% for figure in figures %}{{ figure }}{{ ',' if not loop.last }}{% endfor %}
         from {{ this }}
         where date_day = (select max(newest.date_day) from {{ this }} as newest)
 
@@ -124,12 +120,7 @@
             {% for attribute in attributes %}built.{{ attribute }},{% endfor %}
             new_days.date_day,
             entities.signup_date,
-            built.last_active_date,
-            built.videos_to_date,
-            built.first_week_videos,
-            built.avg_completion,
-            built.active_days_to_date,
-            built.activity_loaded_at
+            {% for figure in figures %}built.{{ figure }}{{ ',' if not loop.last }}{% endfor %}
         from built
         inner join entities on built.{{ key }} = entities.{{ key }}
         cross join new_days
@@ -225,12 +216,7 @@ rebuilt as (
         {% for attribute in attributes %}entities_to_build.{{ attribute }},{% endfor %}
         to_date.date_day,
         to_date.signup_date,
-        to_date.last_active_date,
-        to_date.videos_to_date,
-        to_date.first_week_videos,
-        to_date.avg_completion,
-        to_date.active_days_to_date,
-        to_date.activity_loaded_at
+        {% for figure in figures %}to_date.{{ figure }}{{ ',' if not loop.last }}{% endfor %}
     from to_date
     inner join entities_to_build on to_date.{{ key }} = entities_to_build.{{ key }}
     where
@@ -246,12 +232,7 @@ all_days as (
         {% for attribute in attributes %}{{ attribute }},{% endfor %}
         date_day,
         signup_date,
-        last_active_date,
-        videos_to_date,
-        first_week_videos,
-        avg_completion,
-        active_days_to_date,
-        activity_loaded_at
+        {% for figure in figures %}{{ figure }}{{ ',' if not loop.last }}{% endfor %}
     from rebuilt
     {% if incremental %}
         union all
@@ -260,12 +241,7 @@ all_days as (
             {% for attribute in attributes %}{{ attribute }},{% endfor %}
             date_day,
             signup_date,
-            last_active_date,
-            videos_to_date,
-            first_week_videos,
-            avg_completion,
-            active_days_to_date,
-            activity_loaded_at
+            {% for figure in figures %}{{ figure }}{{ ',' if not loop.last }}{% endfor %}
         from carried_forward
     {% endif %}
 
