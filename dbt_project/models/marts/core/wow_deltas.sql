@@ -13,18 +13,30 @@ windows as (
 
 ),
 
+exports_daily as (
+
+    -- Counted per day first: each window then sums a few dozen days instead of matching every export again.
+    select
+        cast(created_at as date) as created_on,
+        count(export_id) as exports,
+        count(case when status = 'completed' then 1 end) as completed_exports
+    from {{ ref('stg_app__exports') }}
+    group by cast(created_at as date)
+
+),
+
 exports as (
 
     select
         windows.weeks,
         windows.period,
         'export_success_rate' as metric,
-        count(case when exports.status = 'completed' then 1 end) * 1.0 / nullif(count(exports.export_id), 0) as value
+        sum(exports_daily.completed_exports) * 1.0 / nullif(sum(exports_daily.exports), 0) as value
     from windows
-    left join {{ ref('stg_app__exports') }} as exports
+    left join exports_daily
         on
-            cast(exports.created_at as date) >= windows.window_start
-            and cast(exports.created_at as date) < windows.window_end
+            windows.window_start <= exports_daily.created_on
+            and windows.window_end > exports_daily.created_on
     group by windows.weeks, windows.period
 
 ),
@@ -62,18 +74,28 @@ active_users as (
 
 ),
 
+videos_daily as (
+
+    select
+        cast(created_at as date) as created_on,
+        count(video_id) as videos_created
+    from {{ ref('stg_app__videos') }}
+    group by cast(created_at as date)
+
+),
+
 videos as (
 
     select
         windows.weeks,
         windows.period,
         'videos_created' as metric,
-        count(videos.video_id) * 1.0 as value
+        coalesce(sum(videos_daily.videos_created), 0) * 1.0 as value
     from windows
-    left join {{ ref('stg_app__videos') }} as videos
+    left join videos_daily
         on
-            cast(videos.created_at as date) >= windows.window_start
-            and cast(videos.created_at as date) < windows.window_end
+            windows.window_start <= videos_daily.created_on
+            and windows.window_end > videos_daily.created_on
     group by windows.weeks, windows.period
 
 ),

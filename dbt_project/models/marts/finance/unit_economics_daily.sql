@@ -67,17 +67,30 @@ video_costs as (
 
 ),
 
+llm_user_days as (
+
+    -- One row per user and day before the plan is joined: the calls collapse in one hash pass, and users per plan
+    -- become a plain count (a distinct count over every call sorted all of them: 2.7 of this model's 3.5 s).
+    select
+        cast(created_at as date) as date_day,
+        user_id,
+        sum(cost_usd) as llm_cost_usd
+    from {{ ref('fct_llm_calls') }}
+    group by cast(created_at as date), user_id
+
+),
+
 llm_costs as (
 
     select
-        cast(costs.created_at as date) as date_day,
+        llm_user_days.date_day,
         coalesce(users.plan, 'unknown') as plan,
-        sum(costs.cost_usd) as llm_cost_usd,
-        count(distinct costs.user_id) as llm_users
+        sum(llm_user_days.llm_cost_usd) as llm_cost_usd,
+        count(llm_user_days.user_id) as llm_users
 
-    from {{ ref('fct_llm_calls') }} as costs
-    left join users on costs.user_id = users.user_id
-    group by cast(costs.created_at as date), coalesce(users.plan, 'unknown')
+    from llm_user_days
+    left join users on llm_user_days.user_id = users.user_id
+    group by llm_user_days.date_day, coalesce(users.plan, 'unknown')
 
 ),
 
