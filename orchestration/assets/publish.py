@@ -11,6 +11,8 @@ refreshing Superset was skipped and why, and the next run does it again.
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.transform import dbt_models
+from orchestration.audited_rows import PUBLISHED_MARTS, project_fingerprint, publication_record
+from orchestration.dbt_project import dbt_project
 from orchestration.resources import Warehouse
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import libpq_dsn
@@ -20,7 +22,6 @@ from semantic.superset.assets import MARTS_SCHEMA, load_dashboards
 
 DASHBOARD_MARTS = sorted({chart.dataset for dashboard in load_dashboards() for chart in dashboard.charts})
 MART_KEYS = sorted((key for key in dbt_models.keys if key.path[0] == LIVE_SCHEMA), key=AssetKey.to_user_string)
-PUBLISHED_MARTS = AssetKey("published_marts")
 
 
 @asset(
@@ -34,8 +35,9 @@ PUBLISHED_MARTS = AssetKey("published_marts")
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     publication = publish_marts(warehouse.url("transformer"))
     context.log.info(f"published {publication.relations} marts into {LIVE_SCHEMA}")
+    audited = publication_record(context.instance, context.run_id, project_fingerprint(dbt_project.manifest_path))
     return MaterializeResult(metadata={"relations": publication.relations,
-                                       "previous_relations": publication.previous_relations})
+                                       "previous_relations": publication.previous_relations, **audited})
 
 
 @asset(

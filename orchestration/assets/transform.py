@@ -6,6 +6,7 @@ import os
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.audited_rows import LANDED_SINCE_ENV, landed_since, project_fingerprint
 from orchestration.dbt_project import after_dbt_run, dbt_project, prepare_manifest, translator
 from orchestration.instance import FULL_REFRESH_TAG
 from reelhouse.warehouse import dbt_env
@@ -20,10 +21,22 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     the test suite), not every hour on the same inputs, as dbt's own guidance has it."""
     os.environ.update(dbt_env())  # the dbt subprocess inherits the transformer connection
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+    full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
+    if full_refresh:
         args.append("--full-refresh")
-    invocation = dbt.cli(args, context=context)
+    # Row tests on staging views read what landed since the last published build (orchestration/audited_rows.py).
+    since = None if full_refresh else landed_since(context.instance, project_fingerprint(dbt_project.manifest_path))
+    if since:
+        os.environ[LANDED_SINCE_ENV] = since.isoformat()
+        context.log.info(f"row tests on staging views read rows landed since {since.isoformat()} (less the lookback):"
+                         " the last published build tested the rest")
+    else:
+        context.log.info("row tests read every row (no published build of this project to start from)")
     try:
-        yield from invocation.stream()
+        invocation = dbt.cli(args, context=context)
+        try:
+            yield from invocation.stream()
+        finally:
+            after_dbt_run(invocation.target_path)
     finally:
-        after_dbt_run(invocation.target_path)
+        os.environ.pop(LANDED_SINCE_ENV, None)

@@ -1,0 +1,53 @@
+{#- dbt's hook that applies a generic test's `where` config (overridden here as dbt's docs show), extended with one
+    more filter: in an hourly pipeline run, the row tests on a staging view read only the rows that landed since the
+    last published build. Such a view passes raw's rows through one for one, and `loaded_at` is when each row last
+    landed (the loader stamps it on every insert and update), so a row that landed before that build was tested by
+    it and has not changed since. Without the scope, unique and not_null on the staging keys read every raw row each
+    hour (`unique` on messages: 2.9 s at 100k users, and growing with the table).
+
+    The pipeline sets REELHOUSE_TESTS_LANDED_SINCE (orchestration/test_scope.py) only when the last published build
+    ran the same project (else a new or changed test would never see old rows); dbt run by hand and full rebuilds
+    leave it unset and test every row. The incremental lookback widens the window, as it does for the facts.
+    Scoped: not_null and accepted_values (a row alone passes or fails) and unique (every row sharing a key with a
+    row landed since: the key index finds them). Relationship tests and tests on tables read every row. -#}
+
+{% macro get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- do conditions.append('(' ~ where ~ ')') -%}
+    {%- endif -%}
+    {%- set landed = landed_rows_condition(relation) -%}
+    {%- if landed -%}
+        {%- do conditions.append(landed) -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}
+
+{% macro landed_rows_condition(relation) -%}
+    {#- Read only while executing: an env_var read at parse time would make every new value re-parse the project. -#}
+    {%- if not execute or model.resource_type != 'test' or not model.get('test_metadata') -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set since = env_var('REELHOUSE_TESTS_LANDED_SINCE', '') -%}
+    {%- set test_name = model.test_metadata.name -%}
+    {%- set tested = graph.nodes.get(model.get('attached_node') or '') -%}
+    {%- if not since or test_name not in ['unique', 'not_null', 'accepted_values'] or not tested
+        or tested.config.materialized != 'view' or 'loaded_at' not in tested.columns -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set landed_since -%}
+        loaded_at >= {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours'),
+                                    "cast('" ~ since ~ "' as timestamptz)") }}
+    {%- endset -%}
+    {%- if test_name == 'unique' -%}
+        {%- set key = model.test_metadata.kwargs.column_name -%}
+        {#- = any(array(...)), not in (...): PostgreSQL then looks the keys up in the key index instead of hashing the
+            whole table (45 ms against 410 ms on 10M messages). -#}
+        {{ return(key ~ ' = any(array(select ' ~ key ~ ' from ' ~ relation ~ ' where ' ~ landed_since ~ '))') }}
+    {%- endif -%}
+    {{ return(landed_since) }}
+{%- endmacro %}

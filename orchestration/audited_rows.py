@@ -1,0 +1,56 @@
+"""Which rows the hourly dbt tests on staging views must read: those landed since the last published build.
+
+`dbt_project/macros/tests/get_where_subquery.sql` narrows those tests when REELHOUSE_TESTS_LANDED_SINCE is set; this
+module decides whether it may be. Publishing records, on the published_marts materialization, when the published
+run started (every row that had landed by then was there for that build's tests, which all passed) and a
+fingerprint of the dbt project that ran them. The next hourly run narrows its tests to the rows landed since then
+only when its project has the same fingerprint: a new or changed test, model or macro reads every row once. A full
+rebuild, a warehouse the pipeline never published, and dbt run by hand test every row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from dagster import AssetKey, DagsterInstance
+
+PUBLISHED_MARTS = AssetKey("published_marts")
+LANDED_SINCE_ENV = "REELHOUSE_TESTS_LANDED_SINCE"
+FINGERPRINT = "dbt_project_fingerprint"
+LANDED_BEFORE = "audited_rows_landed_before"
+# What a node's tests depend on; the rest of a manifest node (parse time, paths) changes without changing them.
+_NODE_FIELDS = ("checksum", "raw_code", "config", "test_metadata", "columns", "depends_on", "attached_node")
+
+
+@cache
+def project_fingerprint(manifest_path: Path) -> str:
+    """A digest of every model, test and project macro as dbt parsed them."""
+    manifest = json.loads(manifest_path.read_text())
+    project = manifest["metadata"].get("project_name")
+    parts = {uid: [node.get(key) for key in _NODE_FIELDS] for uid, node in manifest["nodes"].items()}
+    parts |= {uid: macro["macro_sql"] for uid, macro in manifest["macros"].items()
+              if macro["package_name"] == project}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def publication_record(instance: DagsterInstance, run_id: str, fingerprint: str) -> dict[str, str]:
+    """Metadata for the published_marts materialization: what the build just published has tested."""
+    record = instance.get_run_record_by_id(run_id)
+    started = (record.start_time if record and record.start_time else None) or datetime.now(UTC).timestamp()
+    return {LANDED_BEFORE: datetime.fromtimestamp(started, UTC).isoformat(), FINGERPRINT: fingerprint}
+
+
+def landed_since(instance: DagsterInstance, fingerprint: str) -> datetime | None:
+    """The start of the last published run, if it ran this project; None: test every row."""
+    event = instance.get_latest_materialization_event(PUBLISHED_MARTS)
+    materialization = event.asset_materialization if event else None
+    if materialization is None:
+        return None
+    metadata = {key: getattr(value, "value", value) for key, value in materialization.metadata.items()}
+    if metadata.get(FINGERPRINT) != fingerprint or not metadata.get(LANDED_BEFORE):
+        return None
+    return datetime.fromisoformat(str(metadata[LANDED_BEFORE]))
