@@ -116,3 +116,35 @@ def test_the_code_location_loads_with_every_job_schedule_and_sensor():
     assert repository.has_sensor_def("alert_data_team_on_final_failure")
     weekly = repository.get_schedule_def("weekly_report_schedule")
     assert weekly.cron_schedule == "0 8 * * 1" and weekly.execution_timezone == "UTC"
+
+
+def test_the_next_hourly_run_tests_staging_rows_landed_since_the_last_publication(stripe_env):
+    """Publishing records when its run started and which dbt project it ran; the next hourly run of the same
+    project narrows its staging row tests to what landed since (tests/transform/test_landed_row_tests.py shows what
+    that reads), and a different project reads every row."""
+    from dagster import DagsterInstance
+
+    from orchestration.audited_rows import FINGERPRINT, LANDED_BEFORE, landed_since, project_fingerprint
+    from orchestration.dbt_project import dbt_project
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("hourly_refresh")
+    fingerprint = project_fingerprint(dbt_project.manifest_path)
+    with DagsterInstance.ephemeral() as instance:
+        first = job.execute_in_process(instance=instance, raise_on_error=False)
+        assert first.success
+        published = next(event.materialization for event in first.get_asset_materialization_events()
+                         if event.asset_key == PUBLISHED_MARTS)
+        assert published.metadata[FINGERPRINT].value == fingerprint
+        started = instance.get_run_record_by_id(first.run_id).start_time
+        since = landed_since(instance, fingerprint)
+        assert since is not None and abs(since.timestamp() - started) < 1e-3, (since, started)
+        assert published.metadata[LANDED_BEFORE].value == since.isoformat()
+        assert landed_since(instance, "another project") is None
+
+        second = job.execute_in_process(instance=instance, raise_on_error=False)
+        assert second.success
+        said = [entry.user_message for run in (first, second) for entry in instance.all_logs(run.run_id)
+                if "row tests" in (entry.user_message or "")]
+    assert any("read every row" in message for message in said[:1]), said
+    assert any(f"landed since {since.isoformat()}" in message for message in said[1:]), said
