@@ -263,7 +263,7 @@ def delta_label(summary: str) -> str:
 
 def back_date_initial_load(loaded_by: datetime, hours: int = 24) -> str:
     """Move the landing time of every row loaded up to `loaded_by` (the full rebuild's bulk load) `hours` back, in
-    the raw tables that feed the incremental facts and in those facts (both mart schemas).
+    every raw table and in the incremental facts (both mart schemas).
 
     Incremental facts merge what landed since their newest `loaded_at` less a one-hour margin. Runs minutes apart
     after a bulk load keep re-merging that whole load, which landed within the margin: true of the first hourly
@@ -274,29 +274,23 @@ def back_date_initial_load(loaded_by: datetime, hours: int = 24) -> str:
     """
     from orchestration.dbt_project import dbt_project
     from reelhouse.warehouse import admin_url, connect
+    from reelhouse.warehouse.bootstrap import RAW_SCHEMAS
 
     manifest = json.loads(dbt_project.manifest_path.read_text())
-    nodes = {**manifest["nodes"], **manifest["sources"]}
     facts = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"
              and n["config"].get("materialized") == "incremental"]
-
-    def raw_sources(node: dict) -> set[str]:
-        found = set()
-        for parent in node["depends_on"]["nodes"]:
-            upstream = nodes.get(parent, {})
-            if upstream.get("resource_type") == "source":
-                found.add(f'{upstream["schema"]}.{upstream.get("identifier") or upstream["name"]}')
-            elif upstream.get("resource_type") == "model":  # through staging views and intermediate tables
-                found |= raw_sources(upstream)
-        return found
-
     # A fact's landing column: `loaded_at` for the row facts, `activity_loaded_at` for the engagement facts,
     # `views_loaded_at` for the retention curves (active_users_daily keeps a checksum, not a landing time).
     marts = {(f"{schema}.{fact['name']}", column) for fact in facts for schema in ("marts", "marts_next")
              for column in ("loaded_at", "activity_loaded_at", "views_loaded_at")}
-    targets = sorted({(table, "_loaded_at") for fact in facts for table in raw_sources(fact)} | marts)
     moved, shifted = 0, []
     with connect(admin_url(), autocommit=True) as conn:
+        # Every raw table: the facts read their landing times, and the hourly row tests on staging views read the
+        # rows landed since the last published build (a bulk load within that window would be read every hour).
+        raw = {(f"{schema}.{table}", "_loaded_at") for schema, table in conn.execute(
+            "SELECT table_schema, table_name FROM information_schema.columns WHERE table_schema = ANY(%s)"
+            " AND column_name = '_loaded_at'", (list(RAW_SCHEMAS),)).fetchall()}
+        targets = sorted(raw | marts)
         for table, column in targets:
             schema, name = table.split(".")
             if not conn.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = %s"

@@ -35,7 +35,7 @@ MART_KEYS = sorted((key for key in dbt_models.keys if key.path[0] == LIVE_SCHEMA
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     publication = publish_marts(warehouse.url("transformer"))
     context.log.info(f"published {publication.relations} marts into {LIVE_SCHEMA}")
-    audited = publication_record(context.instance, context.run_id, project_fingerprint(dbt_project.manifest_path))
+    audited = publication_record(context.instance, context.run.run_id, project_fingerprint(dbt_project.manifest_path))
     return MaterializeResult(metadata={"relations": publication.relations,
                                        "previous_relations": publication.previous_relations, **audited})
 
