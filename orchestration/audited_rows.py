@@ -1,11 +1,12 @@
 """Which rows the hourly dbt tests on staging views must read: those landed since the last published build.
 
 `dbt_project/macros/tests/get_where_subquery.sql` narrows those tests when REELHOUSE_TESTS_LANDED_SINCE is set; this
-module decides whether it may be. Publishing records, on the published_marts materialization, when the published
-run started (every row that had landed by then was there for that build's tests, which all passed) and a
-fingerprint of the dbt project that ran them. The next hourly run narrows its tests to the rows landed since then
-only when its project has the same fingerprint: a new or changed test, model or macro reads every row once. A full
-rebuild, a warehouse the pipeline never published, and dbt run by hand test every row.
+module decides whether it may be. The dbt step tags its run with a fingerprint of the dbt project it builds;
+publishing records, on the published_marts materialization, when the published run started (every row that had
+landed by then was there for that build's tests, which all passed) and that fingerprint. The next hourly run
+narrows its tests to the rows landed since then only when its project has the same fingerprint: a new or changed
+test, model or macro reads every row once. A full rebuild, a warehouse the pipeline never published, and dbt run by
+hand test every row.
 """
 
 from __future__ import annotations
@@ -20,15 +21,19 @@ from dagster import AssetKey, DagsterInstance
 
 PUBLISHED_MARTS = AssetKey("published_marts")
 LANDED_SINCE_ENV = "REELHOUSE_TESTS_LANDED_SINCE"
-FINGERPRINT = "dbt_project_fingerprint"
+FINGERPRINT = "dbt_project_fingerprint"  # the run tag and the publication metadata
 LANDED_BEFORE = "audited_rows_landed_before"
 # What a node's tests depend on; the rest of a manifest node (parse time, paths) changes without changing them.
 _NODE_FIELDS = ("checksum", "raw_code", "config", "test_metadata", "columns", "depends_on", "attached_node")
 
 
-@cache
 def project_fingerprint(manifest_path: Path) -> str:
-    """A digest of every model, test and project macro as dbt parsed them."""
+    """A digest of every model, test and project macro as dbt parsed them (read again when the manifest changes)."""
+    return _fingerprint(manifest_path, manifest_path.stat().st_mtime_ns)
+
+
+@cache
+def _fingerprint(manifest_path: Path, _modified: int) -> str:
     manifest = json.loads(manifest_path.read_text())
     project = manifest["metadata"].get("project_name")
     parts = {uid: [node.get(key) for key in _NODE_FIELDS] for uid, node in manifest["nodes"].items()}
@@ -37,11 +42,14 @@ def project_fingerprint(manifest_path: Path) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def publication_record(instance: DagsterInstance, run_id: str, fingerprint: str) -> dict[str, str]:
-    """Metadata for the published_marts materialization: what the build just published has tested."""
+def publication_record(instance: DagsterInstance, run_id: str) -> dict[str, str]:
+    """Metadata for the published_marts materialization: what the build just published has tested. Empty when no dbt
+    step of this run tagged the project it built (the next run then tests every row)."""
     record = instance.get_run_record_by_id(run_id)
-    started = (record.start_time if record and record.start_time else None) or datetime.now(UTC).timestamp()
-    return {LANDED_BEFORE: datetime.fromtimestamp(started, UTC).isoformat(), FINGERPRINT: fingerprint}
+    fingerprint = record.dagster_run.tags.get(FINGERPRINT) if record else None
+    if not record or not record.start_time or not fingerprint:
+        return {}
+    return {LANDED_BEFORE: datetime.fromtimestamp(record.start_time, UTC).isoformat(), FINGERPRINT: fingerprint}
 
 
 def landed_since(instance: DagsterInstance, fingerprint: str) -> datetime | None:

@@ -11,8 +11,7 @@ refreshing Superset was skipped and why, and the next run does it again.
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration.assets.transform import dbt_models
-from orchestration.audited_rows import PUBLISHED_MARTS, project_fingerprint, publication_record
-from orchestration.dbt_project import dbt_project
+from orchestration.audited_rows import PUBLISHED_MARTS, publication_record
 from orchestration.resources import Warehouse
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import libpq_dsn
@@ -35,7 +34,7 @@ MART_KEYS = sorted((key for key in dbt_models.keys if key.path[0] == LIVE_SCHEMA
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     publication = publish_marts(warehouse.url("transformer"))
     context.log.info(f"published {publication.relations} marts into {LIVE_SCHEMA}")
-    audited = publication_record(context.instance, context.run.run_id, project_fingerprint(dbt_project.manifest_path))
+    audited = publication_record(context.instance, context.run.run_id)
     return MaterializeResult(metadata={"relations": publication.relations,
                                        "previous_relations": publication.previous_relations, **audited})
 

@@ -136,6 +136,7 @@ def test_the_next_hourly_run_tests_staging_rows_landed_since_the_last_publicatio
         published = next(event.materialization for event in first.get_asset_materialization_events()
                          if event.asset_key == PUBLISHED_MARTS)
         assert published.metadata[FINGERPRINT].value == fingerprint
+        assert instance.get_run_by_id(first.run_id).tags[FINGERPRINT] == fingerprint  # what the dbt step built
         started = instance.get_run_record_by_id(first.run_id).start_time
         since = landed_since(instance, fingerprint)
         assert since is not None and abs(since.timestamp() - started) < 1e-3, (since, started)
