@@ -33,7 +33,8 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         context.log.info(f"row tests on staging views read rows landed since {since.isoformat()} (less the lookback):"
                          " the last published build tested the rest")
     else:
-        context.log.info("row tests read every row (no published build of this project to start from)")
+        context.log.info("row tests read every row (a full rebuild, or no published build of this project to start"
+                         " from)")
     try:
         invocation = dbt.cli(args, context=context)
         try:

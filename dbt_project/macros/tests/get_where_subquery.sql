@@ -49,7 +49,7 @@
     {%- if test_name == 'unique' -%}
         {%- set key = model.test_metadata.kwargs.column_name -%}
         {#- = any(array(...)), not in (...): PostgreSQL then looks the keys up in the key index instead of hashing the
-            whole table (45 ms against 410 ms on 10M messages). -#}
+            whole table (45 ms against 410 ms on 2.7M messages). -#}
         {{ return(key ~ ' = any(array(select ' ~ key ~ ' from ' ~ relation ~ ' where ' ~ landed_since ~ '))') }}
     {%- endif -%}
     {{ return(landed_since) }}
