@@ -27,6 +27,11 @@ from reelhouse.warehouse import connect
 log = logging.getLogger(__name__)
 CONNECTION_VARIABLE = "REELHOUSE_GX_WAREHOUSE_URL"
 DOCS_RETENTION_DAYS = 14  # Data Docs keep two weeks of validation history
+# The Data Docs index lists the newest results only (about ten hourly runs at ~20 suites a run): every suite's docs
+# update reads each result the index lists, so an unbounded index made each suite slower the longer the history
+# (0.9 ms a result; DOCS_RETENTION_DAYS of hourly runs is ~6,400 results; BENCHMARKS.md). Older pages stay until
+# pruned, and ops.dq_results keeps every outcome.
+DOCS_INDEX_RESULTS = 200
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
@@ -69,7 +74,18 @@ def _gx_context(project_root: Path, warehouse_url: str):
     _prune_history(project_root)
     context = gx.get_context(mode="file", project_root_dir=str(project_root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # results go to ops and Dagster
+    _limit_docs_index(context)
     return gx, context
+
+
+def _limit_docs_index(context, limit: int = DOCS_INDEX_RESULTS) -> None:
+    """Cap the results each Data Docs site lists on its index (GX's `validation_results_limit`), once per project."""
+    sites = context.variables.data_docs_sites or {}
+    for name, site in sites.items():
+        index = dict(site.get("site_index_builder") or {"class_name": "DefaultSiteIndexBuilder"})
+        if index.get("validation_results_limit") != limit:
+            index["validation_results_limit"] = limit
+            context.update_data_docs_site(name, {**site, "site_index_builder": index})
 
 
 def _prune_history(project_root: Path, days: int = DOCS_RETENTION_DAYS) -> None:

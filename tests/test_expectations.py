@@ -83,3 +83,32 @@ def test_shipped_suites_parse():
     assert "raw_app.videos" in suites and "raw_app.credit_transactions" in suites
     for suite in suites.values():
         assert suite.expectations, f"{suite.name} declares no expectations"
+
+
+def test_the_data_docs_index_lists_only_the_newest_results(probe_table, tmp_path):
+    """Every suite's Data Docs update reads each result its index lists, so the index is capped (else each run
+    gets slower as the validation history grows); the newest results are the ones listed."""
+    import re
+
+    from expectations.runner import DOCS_INDEX_RESULTS, _gx_context, _limit_docs_index
+    from reelhouse.config import get_settings
+
+    url = role_url("transformer")
+    suite = _suite(tmp_path)
+    run_suite(suite, url, f"test-{uuid.uuid4()}")  # the project exists, with the default cap
+    _, context = _gx_context(get_settings().home / "gx", url)
+    assert context.variables.data_docs_sites["local_site"]["site_index_builder"]["validation_results_limit"] == \
+        DOCS_INDEX_RESULTS
+    _limit_docs_index(context, limit=3)
+    try:
+        runs = [f"capped-{uuid.uuid4()}" for _ in range(5)]
+        for run_id in runs:
+            result = run_suite(suite, url, run_id)
+        index = Path(result.data_docs_url.removeprefix("file://")).read_text()
+    finally:
+        _limit_docs_index(context)
+    listed = set(re.findall(r'validations/[^"\\]+?\.html', index))  # validations/<suite>/<run>/<run time>/<batch>
+    stored = get_settings().home / "gx" / "gx" / "uncommitted" / "validations"
+    every_run_time = sorted(result_file.parent.name for result_file in stored.rglob("*.json"))
+    assert len(every_run_time) >= 6
+    assert sorted(link.split("/")[-2] for link in listed) == every_run_time[-3:], listed
