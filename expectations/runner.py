@@ -90,7 +90,7 @@ def _limit_docs_index(context, limit: int = DOCS_INDEX_RESULTS) -> None:
 
 def _prune_history(project_root: Path, days: int = DOCS_RETENTION_DAYS) -> None:
     """Drop validation results and their Data Docs pages older than `days`: an hourly pipeline adds some twenty
-    files an hour, and every Data Docs build lists them all (ops.dq_results keeps every outcome for good)."""
+    files an hour, and every Data Docs build lists their keys (ops.dq_results keeps every outcome for good)."""
     cutoff = time.time() - days * 86_400
     uncommitted = project_root / "gx" / "uncommitted"
     for folder in (uncommitted / "validations", uncommitted / "data_docs" / "local_site" / "validations"):

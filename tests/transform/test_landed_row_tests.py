@@ -9,11 +9,8 @@ find only the new ones (a new row duplicating an old key included); unscoped the
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from demo.app_world import generate_app_world
 from ingestion.app_db import load_app_tables
@@ -24,46 +21,21 @@ AS_OF = datetime(2026, 10, 20, tzinfo=UTC)
 TESTS = "unique_stg_app__messages_message_id accepted_values_stg_app__messages_role__user__assistant"
 
 
-def _failures(output: str) -> dict[str, int]:
-    """dbt's 'Failure in test <name> ... Got N results' per test."""
+def _test_failures(run_dbt, transformer_url: str, landed_since: datetime | None) -> dict[str, int]:
+    """`dbt test` of the two tests, scoped to rows landed since `landed_since` (None: every row); failures per test."""
+    scope = {LANDED_SINCE_ENV: landed_since.isoformat() if landed_since else ""}  # "" reads every row
+    output = run_dbt(transformer_url, AS_OF.isoformat(), "test", "-s", *TESTS.split(), env=scope, check=False)
     found = re.findall(r"Failure in test (\w+).*?Got (\d+) results?", output, flags=re.S)
     return {name: int(count) for name, count in found}
 
 
-@pytest.fixture()
-def dbt_test(tmp_path):
-    """`dbt test` of the two tests, allowed to fail; returns dbt's output."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from orchestration.dbt_project import DBT_PROJECT_DIR
-    from reelhouse.warehouse import dbt_env
-
-    def run(transformer_url: str, landed_since: datetime | None) -> str:
-        env = {**os.environ, **dbt_env(url=transformer_url, as_of=AS_OF.isoformat())}
-        env.pop(LANDED_SINCE_ENV, None)
-        if landed_since:
-            env[LANDED_SINCE_ENV] = landed_since.isoformat()
-        done = subprocess.run(
-            [str(Path(sys.executable).with_name("dbt")), "test", "-s", *TESTS.split(), "--target-path",
-             str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-            cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600, env=env)
-        assert "Completed with" in done.stdout or "Done." in done.stdout, done.stdout[-4000:] + done.stderr[-2000:]
-        return done.stdout
-
-    return run
-
-
-def test_row_tests_read_only_rows_landed_since_and_still_catch_them(fresh_database, scratch_warehouse, run_dbt,
-                                                                     dbt_test):
+def test_row_tests_read_only_rows_landed_since_and_still_catch_them(fresh_database, scratch_warehouse, run_dbt):
     source = fresh_database("landed_rows_app")
     warehouse = scratch_warehouse("landed_rows_warehouse")
     generate_app_world(source, users=40, days=10, seed=5, as_of=AS_OF)
     load_app_tables(source, warehouse["loader"])
     run_dbt(warehouse["transformer"], AS_OF.isoformat(), "run", "-s", "stg_app__messages")
-    clean = dbt_test(warehouse["transformer"], None)
-    assert _failures(clean) == {}, clean[-3000:]
+    assert _test_failures(run_dbt, warehouse["transformer"], None) == {}
 
     published_run_started = datetime.now(UTC) - timedelta(minutes=5)
     long_ago = published_run_started - timedelta(days=2)  # well before the run and its one-hour lookback
@@ -78,8 +50,8 @@ def test_row_tests_read_only_rows_landed_since_and_still_catch_them(fresh_databa
         conn.execute("UPDATE raw_app.messages SET _loaded_at = %s WHERE id = %s AND role != 'narrator'",
                      (long_ago, old[0]))  # the original of the old pair landed long ago too
 
-    scoped = _failures(dbt_test(warehouse["transformer"], published_run_started))
-    everything = _failures(dbt_test(warehouse["transformer"], None))
+    scoped = _test_failures(run_dbt, warehouse["transformer"], published_run_started)
+    everything = _test_failures(run_dbt, warehouse["transformer"], None)
     unique, accepted = TESTS.split()
     # unscoped: both duplicated keys, both unknown roles
     assert everything == {unique: 2, accepted: 2}, everything
