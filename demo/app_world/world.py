@@ -57,6 +57,8 @@ class World:
     template_usage: dict[int, int] = field(default_factory=dict)
     changelog: list[list[int]] = field(default_factory=list)   # [id, published_at, views]
     next_release: int = 0
+    # append()'s room to grow: each array in `arrays` is a view of the start of its buffer here
+    _buffers: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     # --- persistence (no pickle: arrays as .npz, the rest as JSON) ------------------------------
     def dumps(self) -> tuple[bytes, str]:
@@ -87,8 +89,19 @@ class World:
         return self.arrays[name]
 
     def append(self, values: dict[str, object]) -> None:
+        """Add one element to each named array. Amortised: np.append copies the whole array, and one sign-up at a
+        time that is quadratic (a 1M-user world spent hours copying). Each array is a view of a buffer that doubles
+        when full; an array replaced by other code (a filtered copy) starts a new buffer."""
         for name, value in values.items():
-            self.arrays[name] = np.append(self.arrays[name], np.asarray([value], dtype=self.arrays[name].dtype))
+            current = self.arrays[name]
+            size = len(current)
+            buffer = self._buffers.get(name)
+            if buffer is None or current.base is not buffer or size == len(buffer):
+                buffer = np.empty(max(16, 2 * size), dtype=current.dtype)
+                buffer[:size] = current
+                self._buffers[name] = buffer
+            buffer[size] = value
+            self.arrays[name] = buffer[: size + 1]
 
 
 def new_world(seed: int, start: int, users: int, days: int) -> World:
