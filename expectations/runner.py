@@ -32,6 +32,7 @@ DOCS_RETENTION_DAYS = 14  # Data Docs keep two weeks of validation history
 # (0.9 ms a result; DOCS_RETENTION_DAYS of hourly runs is ~6,400 results; BENCHMARKS.md). Older pages stay until
 # pruned, and ops.dq_results keeps every outcome.
 DOCS_INDEX_RESULTS = 200
+LANDED_COLUMN = "_loaded_at"  # the loaders stamp it on every raw row they insert or update
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
@@ -46,6 +47,7 @@ class SuiteResult:
     suite: Suite
     outcomes: list[ExpectationOutcome]
     data_docs_url: str | None
+    landed_since: datetime | None = None  # row expectations read only rows landed since then (None: every row)
 
     @property
     def success(self) -> bool:
@@ -119,11 +121,14 @@ def _sqlalchemy_url_for_gx(url: str) -> str:
     return make_url(url).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
 
 
-def run_suite(suite: Suite, warehouse_url: str, run_id: str, schema: str | None = None) -> SuiteResult:
+def run_suite(suite: Suite, warehouse_url: str, run_id: str, schema: str | None = None,
+              landed_since: datetime | None = None) -> SuiteResult:
     """Validate one table and append one ops.dq_results row per expectation.
 
     `schema` validates the suite's table in another schema (the pipeline audits marts in the build schema
-    before publishing them); `{schema}` in a suite's SQL names the schema being validated.
+    before publishing them); `{schema}` in a suite's SQL names the schema being validated. `landed_since` checks the
+    row expectations on the rows whose LANDED_COLUMN is that late or later (and the rows sharing their key) only: an
+    hourly run's raw tables, whose older rows an earlier run of the same suites passed. The others read every row.
     """
     schema = schema or suite.schema
     project_root = get_settings().home / "gx"
@@ -143,48 +148,99 @@ def run_suite(suite: Suite, warehouse_url: str, run_id: str, schema: str | None 
         _gx_context.cache_clear()
         gx, context = _gx_context(project_root, warehouse_url)
         datasource = context.data_sources.add_postgres(name=datasource_name, connection_string=connection)
-    asset_name = f"{schema}.{suite.table}"
-    try:
-        asset = datasource.get_asset(asset_name)
-    except LookupError:
-        asset = datasource.add_table_asset(name=asset_name, table_name=suite.table, schema_name=schema)
-    try:
-        batch = asset.get_batch_definition("whole_table")
-    except KeyError:
-        batch = asset.add_batch_definition_whole_table("whole_table")
 
-    gx_suite = gx.ExpectationSuite(name=suite.name)
-    for spec in suite.expectations:
-        gx_suite.add_expectation(_gx_expectation(gx, spec, schema))
-    gx_suite = context.suites.add_or_update(gx_suite)
-    pairs = zip(gx_suite.expectations, suite.expectations, strict=True)
-    spec_by_id = {expectation.id: spec for expectation, spec in pairs}
-    validation = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)
-    )
+    if landed_since and not _has_landed_column(warehouse_url, schema, suite.table):
+        landed_since = None
+    key = suite.key
+    narrows = [bool(landed_since) and spec.reads_landed_rows(key) for spec in suite.expectations]
+    narrowed = [spec for spec, narrow in zip(suite.expectations, narrows, strict=True) if narrow]
+    whole = [spec for spec, narrow in zip(suite.expectations, narrows, strict=True) if not narrow]
+    parts = []  # (GX suite name, batch definition, specs)
+    if whole:
+        parts.append((suite.name, _whole_table_batch(datasource, schema, suite.table), whole))
+    if narrowed:
+        query = _landed_rows_query(schema, suite.table, key, landed_since)
+        parts.append((f"{suite.name} (landed rows)", _query_batch(datasource, f"{schema}.{suite.table} landed", query),
+                      narrowed))
+
+    validations, spec_by_id = [], {}
+    for name, batch, specs in parts:
+        gx_suite = gx.ExpectationSuite(name=name)
+        for spec in specs:
+            gx_suite.add_expectation(_gx_expectation(gx, spec, schema))
+        gx_suite = context.suites.add_or_update(gx_suite)
+        spec_by_id |= {expectation.id: spec for expectation, spec in zip(gx_suite.expectations, specs, strict=True)}
+        validations.append(context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch, suite=gx_suite)))
     checkpoint = context.checkpoints.add_or_update(
         gx.Checkpoint(
             name=f"checkpoint {suite.name}",
-            validation_definitions=[validation],
+            validation_definitions=validations,  # one checkpoint: Data Docs are rebuilt once for both batches
             actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
         )
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run = checkpoint.run()
-    (validation_result,) = run.run_results.values()
-    outcomes = [
-        ExpectationOutcome(
+    by_spec = {
+        id(spec_by_id[result.expectation_config.id]): ExpectationOutcome(
             spec=spec_by_id[result.expectation_config.id],
             success=bool(result.success),
             observed_value=(result.result or {}).get("observed_value"),
             unexpected_count=(result.result or {}).get("unexpected_count"),
         )
+        for validation_result in run.run_results.values()
         for result in validation_result.results
-    ]
+    }
+    outcomes = [by_spec[id(spec)] for spec in suite.expectations]  # in the file's order
     _record(suite, outcomes, warehouse_url, run_id)
     sites = context.get_docs_sites_urls()
-    return SuiteResult(suite, outcomes, sites[0]["site_url"] if sites else None)
+    return SuiteResult(suite, outcomes, sites[0]["site_url"] if sites else None, landed_since if narrowed else None)
+
+
+def _whole_table_batch(datasource, schema: str, table: str):
+    name = f"{schema}.{table}"
+    try:
+        asset = datasource.get_asset(name)
+    except LookupError:
+        asset = datasource.add_table_asset(name=name, table_name=table, schema_name=schema)
+    try:
+        return asset.get_batch_definition("whole_table")
+    except KeyError:
+        return asset.add_batch_definition_whole_table("whole_table")
+
+
+def _query_batch(datasource, name: str, query: str):
+    """A query asset's one batch; the asset is replaced when its query changes (every narrowed run)."""
+    try:
+        asset = datasource.get_asset(name)
+    except LookupError:
+        asset = None
+    if asset is not None and asset.query != query:
+        datasource.delete_asset(name)
+        asset = None
+    if asset is None:
+        asset = datasource.add_query_asset(name=name, query=query)
+    try:
+        return asset.get_batch_definition("whole_table")
+    except KeyError:
+        return asset.add_batch_definition_whole_table("whole_table")
+
+
+def _landed_rows_query(schema: str, table: str, key: str | None, since: datetime) -> str:
+    """The rows landed since `since`, and every row that shares a key with one of them. `= any(array(...))` looks the
+    keys up in the key index rather than hashing the whole table (as in dbt's scoped tests)."""
+    landed = f"{LANDED_COLUMN} >= '{since.isoformat()}'::timestamptz"
+    relation = f"{schema}.{table}"
+    if key is None:
+        return f"SELECT * FROM {relation} WHERE {landed}"  # noqa: S608  (names from the suite files, a datetime)
+    return f"SELECT * FROM {relation} WHERE {key} = any(array(SELECT {key} FROM {relation} WHERE {landed}))"  # noqa: S608
+
+
+def _has_landed_column(warehouse_url: str, schema: str, table: str) -> bool:
+    with connect(warehouse_url) as conn:
+        return conn.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
+                            " AND column_name = %s", (schema, table, LANDED_COLUMN)).fetchone() is not None
 
 
 def _record(suite: Suite, outcomes: list[ExpectationOutcome], warehouse_url: str, run_id: str) -> None:

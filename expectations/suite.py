@@ -10,9 +10,18 @@
         description: credits are never negative
         query: SELECT id FROM {batch} WHERE credits_used < 0
         blocking: false                          # a warning: recorded, never blocks
+      - expect: unexpected_rows
+        query: SELECT user_id FROM {batch} GROUP BY user_id HAVING count(*) > 1000
+        scope: table                             # reads the whole table even in a scoped hourly run
 
 In a query, `{batch}` is the table under validation and `{schema}` its schema: a mart suite is run on the build
 schema before the marts are published (reelhouse/warehouse/marts.py), so other marts are `{schema}.<mart>`.
+
+An hourly pipeline run may check a raw table's row expectations on the rows landed since the last audited build
+only (expectations/runner.py). A row expectation is a blocking one that each row passes or fails alone
+(ROW_EXPECTATIONS without `mostly`, and `unexpected_rows`, whose query returns the failing rows) or uniqueness of
+the suite's key (its first `column_values_to_be_unique`); anything else, and any expectation with `scope: table`,
+reads the whole table.
 """
 
 from __future__ import annotations
@@ -24,6 +33,14 @@ from typing import Any
 import yaml
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
+# GX expectations each row passes or fails alone, so checking new rows only loses nothing checked before.
+ROW_EXPECTATIONS = frozenset({
+    "column_values_to_not_be_null", "column_values_to_be_null", "column_values_to_be_in_set",
+    "column_values_to_not_be_in_set", "column_values_to_be_between", "column_values_to_match_regex",
+    "column_values_to_not_match_regex", "column_value_lengths_to_be_between",
+    "column_pair_values_to_be_equal", "column_pair_values_a_to_be_greater_than_b", "unexpected_rows",
+})
+UNIQUE = "column_values_to_be_unique"
 
 
 @dataclass(frozen=True)
@@ -32,6 +49,16 @@ class ExpectationSpec:
     kwargs: dict[str, Any]
     blocking: bool
     description: str | None = None
+    whole_table: bool = False  # `scope: table` in the file: never narrowed to the rows landed since
+
+    def reads_landed_rows(self, key: str | None) -> bool:
+        """Whether checking only the rows landed since the last audit (and rows sharing their `key`) is enough:
+        a blocking row expectation, or uniqueness of the key. Warnings report a standing problem every run."""
+        if self.whole_table or not self.blocking or "mostly" in self.kwargs:  # `mostly`: a share of all rows
+            return False
+        if self.expect == UNIQUE:
+            return key is not None and self.kwargs.get("column") == key
+        return self.expect in ROW_EXPECTATIONS
 
     @property
     def label(self) -> str:
@@ -50,6 +77,12 @@ class Suite:
     blocking: bool
     expectations: list[ExpectationSpec] = field(default_factory=list)
     path: Path | None = None
+
+    @property
+    def key(self) -> str | None:
+        """The column its first uniqueness expectation names: a narrowed batch holds every row sharing a key with a
+        row landed since, so a new row that duplicates an old one is still caught."""
+        return next((spec.kwargs.get("column") for spec in self.expectations if spec.expect == UNIQUE), None)
 
 
 class SuiteFileError(ValueError):
@@ -71,9 +104,12 @@ def parse_suite(path: Path) -> Suite:
             raise SuiteFileError(f"{path.name}: expectation #{index + 1} has no 'expect'")
         blocking = bool(entry.pop("blocking", suite_blocking))
         description = entry.pop("description", None)
+        scope = entry.pop("scope", "auto")
+        if scope not in ("auto", "table"):
+            raise SuiteFileError(f"{path.name}: expectation #{index + 1} has scope {scope!r} (auto or table)")
         if expect == "unexpected_rows":
             entry["unexpected_rows_query"] = entry.pop("query")
-        specs.append(ExpectationSpec(expect, entry, blocking, description))
+        specs.append(ExpectationSpec(expect, entry, blocking, description, whole_table=scope == "table"))
     return Suite(raw.get("name", table), schema, table_name, suite_blocking, specs, path)
 
 

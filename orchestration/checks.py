@@ -2,9 +2,12 @@
 
 A failed blocking expectation is an ERROR-severity failure of a blocking check, so Dagster does not
 materialize anything downstream in that run — publishing the marts included; failed warnings are WARN and block
-nothing. Mart suites validate the build schema, before readers can see it.
+nothing. Mart suites validate the build schema, before readers can see it. In an hourly run, a raw table's row
+expectations read the rows landed since the last published build (orchestration/audited_rows.py), as dbt's row
+tests on the staging views do.
 """
 
+from datetime import datetime
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -20,6 +23,9 @@ from dagster import (
 from expectations.load_health import row_count_anomalies, source_freshness
 from expectations.runner import run_suite
 from expectations.suite import Suite, load_suites
+from orchestration.audited_rows import audit_fingerprint, incremental_lookback, landed_since
+from orchestration.dbt_project import DBT_PROJECT_DIR, prepare_manifest
+from orchestration.instance import FULL_REFRESH_TAG
 from reelhouse.warehouse import connect, role_url
 from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA
 
@@ -35,14 +41,18 @@ def _check_for(suite: Suite):
     )
     def _gx_check(context: AssetCheckExecutionContext) -> AssetCheckResult:
         # A mart is audited where dbt built it, before publishing makes it the one readers see.
-        schema = BUILD_SCHEMA if suite.schema == LIVE_SCHEMA else suite.schema
-        result = run_suite(suite, role_url("transformer"), context.run.run_id, schema=schema)
+        is_mart = suite.schema == LIVE_SCHEMA
+        schema = BUILD_SCHEMA if is_mart else suite.schema
+        since = None if is_mart else _rows_landed_since(context)
+        result = run_suite(suite, role_url("transformer"), context.run.run_id, schema=schema, landed_since=since)
         failures = result.blocking_failures or result.warnings
         return AssetCheckResult(
             passed=result.success,
             severity=AssetCheckSeverity.ERROR if result.blocking_failures else AssetCheckSeverity.WARN,
             metadata={
                 "expectations": len(result.outcomes),
+                "rows_read": (f"row expectations: rows landed since {result.landed_since.isoformat()}, and rows"
+                              " sharing their key" if result.landed_since else "every row"),
                 "failed": MetadataValue.json(
                     [{"expectation": o.spec.label, "observed": str(o.observed_value),
                       "unexpected_count": o.unexpected_count, "blocking": o.spec.blocking} for o in failures]
@@ -52,6 +62,15 @@ def _check_for(suite: Suite):
         )
 
     return _gx_check
+
+
+def _rows_landed_since(context: AssetCheckExecutionContext) -> datetime | None:
+    """Where a raw table's row expectations start reading in this run: the last published build's start less the
+    incremental lookback, if that build ran the same checks; None (every row) in a full rebuild or otherwise."""
+    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+        return None
+    since = landed_since(context.instance, audit_fingerprint(prepare_manifest()))
+    return since - incremental_lookback(DBT_PROJECT_DIR) if since else None
 
 
 def gx_asset_checks(asset_keys: set[AssetKey]) -> list:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from expectations.runner import run_suite
-from expectations.suite import SuiteFileError, load_suites, parse_suite
+from expectations.suite import ExpectationSpec, SuiteFileError, load_suites, parse_suite
 from reelhouse.warehouse import connect, role_url
 
 SUITE = """
@@ -112,3 +112,92 @@ def test_the_data_docs_index_lists_only_the_newest_results(probe_table, tmp_path
     every_run_time = sorted(result_file.parent.name for result_file in stored.rglob("*.json"))
     assert len(every_run_time) >= 6
     assert sorted(link.split("/")[-2] for link in listed) == every_run_time[-3:], listed
+
+
+LANDED_SUITE = """
+table: raw_app.dq_landed_probe
+blocking: true
+expectations:
+  - expect: table_row_count_to_be_between
+    min_value: 1
+  - expect: column_values_to_be_unique
+    column: id
+  - expect: column_values_to_be_in_set
+    column: provider
+    value_set: [LUMA_V1, KLING_V2]
+  - expect: unexpected_rows
+    description: credits are never negative
+    query: SELECT id FROM {batch} WHERE credits < 0
+  - expect: unexpected_rows
+    description: a provider's credits stay under a thousand in all
+    query: SELECT provider FROM {batch} GROUP BY provider HAVING sum(credits) >= 1000
+    scope: table
+  - expect: column_values_to_be_in_set
+    column: provider
+    value_set: [LUMA_V1]
+    blocking: false
+"""
+
+
+@pytest.fixture()
+def landed_probe(warehouse, tmp_path):
+    """A raw table whose rows landed two days ago (an audited past, holding a bad provider) and just now."""
+    with connect(role_url("loader"), autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS raw_app.dq_landed_probe")
+        conn.execute("CREATE TABLE raw_app.dq_landed_probe (id bigint, provider text, credits int,"
+                     " _loaded_at timestamptz NOT NULL)")
+        conn.execute("INSERT INTO raw_app.dq_landed_probe VALUES (1, 'LUMA_V1', 5, now() - interval '2 days'),"
+                     " (2, 'SORA_X', -1, now() - interval '2 days'), (3, 'KLING_V2', 900, now())")
+    path = tmp_path / "raw_app__dq_landed_probe.yml"
+    path.write_text(LANDED_SUITE)
+    yield parse_suite(path)
+    with connect(role_url("loader"), autocommit=True) as conn:
+        conn.execute("DROP TABLE raw_app.dq_landed_probe")
+
+
+def test_which_expectations_a_landed_rows_run_narrows(landed_probe):
+    assert landed_probe.key == "id"
+    narrowed = {spec.label: spec.reads_landed_rows(landed_probe.key) for spec in landed_probe.expectations}
+    assert narrowed == {
+        "table_row_count_to_be_between": False,  # about the table, not a row
+        "column_values_to_be_unique(id)": True,  # the key: the batch holds every row sharing a landed key
+        "column_values_to_be_in_set(provider)": False,  # the blocking one is narrowed, the warning is not (below)
+        "credits are never negative": True,
+        "a provider's credits stay under a thousand in all": False,  # scope: table
+    }
+    blocking, warning = (s for s in landed_probe.expectations if s.expect == "column_values_to_be_in_set")
+    assert blocking.reads_landed_rows("id") and not warning.reads_landed_rows("id")
+    unique_elsewhere = ExpectationSpec("column_values_to_be_unique", {"column": "email"}, blocking=True)
+    assert not unique_elsewhere.reads_landed_rows("id")  # uniqueness of another column needs every row
+    mostly = ExpectationSpec("column_values_to_not_be_null", {"column": "id", "mostly": 0.9}, blocking=True)
+    assert not mostly.reads_landed_rows("id")  # a share of all rows
+
+
+def test_a_landed_rows_run_checks_new_rows_and_their_keys_and_the_table_as_a_whole(landed_probe):
+    from datetime import UTC, datetime, timedelta
+
+    since = datetime.now(UTC) - timedelta(hours=1)
+    url = role_url("transformer")
+
+    def failures(landed_since):
+        result = run_suite(landed_probe, url, f"test-{uuid.uuid4()}", landed_since=landed_since)
+        assert result.landed_since == landed_since
+        return result, {(o.spec.label, o.spec.blocking) for o in result.outcomes if not o.success}
+
+    everything, failed = failures(None)
+    assert failed == {("column_values_to_be_in_set(provider)", True), ("credits are never negative", True),
+                      ("column_values_to_be_in_set(provider)", False)}
+
+    landed, failed = failures(since)  # the bad row landed two days ago: only the warning, which reads it all, sees it
+    assert failed == {("column_values_to_be_in_set(provider)", False)}
+    row_count = next(o for o in landed.outcomes if o.spec.expect == "table_row_count_to_be_between")
+    assert row_count.observed_value == 3  # the whole table, not the landed rows
+    assert [o.spec for o in landed.outcomes] == landed_probe.expectations  # every outcome, in the file's order
+
+    with connect(role_url("loader"), autocommit=True) as conn:  # a new row duplicating an old key, and another bad
+        conn.execute("INSERT INTO raw_app.dq_landed_probe VALUES (1, 'KLING_V2', 150, now()),"
+                     " (4, 'VEO_X', 200, now())")
+    _, failed = failures(since)
+    assert failed == {("column_values_to_be_unique(id)", True), ("column_values_to_be_in_set(provider)", True),
+                      ("a provider's credits stay under a thousand in all", True),
+                      ("column_values_to_be_in_set(provider)", False)}

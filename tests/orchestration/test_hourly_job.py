@@ -118,18 +118,25 @@ def test_the_code_location_loads_with_every_job_schedule_and_sensor():
     assert weekly.cron_schedule == "0 8 * * 1" and weekly.execution_timezone == "UTC"
 
 
-def test_the_next_hourly_run_tests_staging_rows_landed_since_the_last_publication(stripe_env):
-    """Publishing records when its run started and which dbt project it ran; the next hourly run of the same
-    project narrows its staging row tests to what landed since (tests/transform/test_landed_row_tests.py shows what
-    that reads), and a different project reads every row."""
+def test_the_next_hourly_run_checks_rows_landed_since_the_last_publication(stripe_env):
+    """Publishing records when its run started and which checks it ran (dbt project and GX suites); the next hourly
+    run with the same checks narrows its staging row tests and the raw tables' GX row expectations to what landed
+    since (tests/transform/test_landed_row_tests.py and tests/test_expectations.py show what that reads), and
+    different checks read every row."""
     from dagster import DagsterInstance
 
-    from orchestration.audited_rows import FINGERPRINT, LANDED_BEFORE, landed_since, project_fingerprint
+    from orchestration.audited_rows import (
+        FINGERPRINT,
+        LANDED_BEFORE,
+        audit_fingerprint,
+        incremental_lookback,
+        landed_since,
+    )
     from orchestration.dbt_project import dbt_project
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("hourly_refresh")
-    fingerprint = project_fingerprint(dbt_project.manifest_path)
+    fingerprint = audit_fingerprint(dbt_project.manifest_path)
     with DagsterInstance.ephemeral() as instance:
         first = job.execute_in_process(instance=instance, raise_on_error=False)
         assert first.success
@@ -149,3 +156,16 @@ def test_the_next_hourly_run_tests_staging_rows_landed_since_the_last_publicatio
                 if "row tests" in (entry.user_message or "")]
     assert any("read every row" in message for message in said[:1]), said
     assert any(f"landed since {since.isoformat()}" in message for message in said[1:]), said
+
+    def gx_rows_read(run) -> dict[str, str]:
+        return {"/".join(e.asset_key.path): e.metadata["rows_read"].value for e in run.get_asset_check_evaluations()
+                if e.check_name.startswith("gx_")}
+
+    first_read, second_read = gx_rows_read(first), gx_rows_read(second)
+    raw = {table for table in first_read if table.startswith("raw_")}
+    assert raw and set(first_read) == set(second_read) and set(first_read) - raw, first_read
+    assert set(first_read.values()) == {"every row"}
+    narrowed_from = (since - incremental_lookback(dbt_project.project_dir)).isoformat()
+    assert {second_read[table] for table in raw} == {
+        f"row expectations: rows landed since {narrowed_from}, and rows sharing their key"}, second_read
+    assert {second_read[table] for table in set(second_read) - raw} == {"every row"}  # marts: built afresh
