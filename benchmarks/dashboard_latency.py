@@ -156,9 +156,9 @@ def timed(label: str, into: dict[str, float]) -> Iterator[None]:
 
 # --- setup -----------------------------------------------------------------------------------------------------
 
-def private_environment(superset_venv: str | None) -> Path:
-    """A private state folder, ports and demo clock, set before anything reads the settings."""
-    home = Path(tempfile.mkdtemp(prefix="reelhouse-dashbench-"))
+def private_environment(superset_venv: str | None, reuse_home: Path | None = None) -> Path:
+    """A private state folder (or the one to reuse), ports and demo clock, set before anything reads the settings."""
+    home = reuse_home or Path(tempfile.mkdtemp(prefix="reelhouse-dashbench-"))
     from reelhouse.warehouse.embedded import free_port
 
     os.environ.update(
@@ -481,7 +481,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                                                 ".reelhouse/superset/venv; installed there when missing)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every sample as JSON")
     parser.add_argument("--keep-home", action="store_true", help="keep the temporary REELHOUSE_HOME")
-    return parser.parse_args(argv)
+    parser.add_argument("--reuse-home", type=Path, metavar="DIR",
+                        help="measure the warehouse already built in this REELHOUSE_HOME (e.g. what `hourly_run.py "
+                             "--keep` leaves: its world and marts, published) instead of building one; kept afterwards")
+    args = parser.parse_args(argv)
+    if args.reuse_home and not (args.reuse_home / "pgdata").is_dir():
+        parser.error(f"--reuse-home {args.reuse_home}: no pgdata folder there (a REELHOUSE_HOME with a warehouse)")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -490,7 +496,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Stop both servers on Ctrl-C and `kill` too (a background job ignores SIGINT unless told otherwise).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    home = private_environment(args.superset_venv)
+    home = private_environment(args.superset_venv, args.reuse_home)
     from reelhouse.config import get_settings
     from reelhouse.superset import service
     from reelhouse.warehouse import embedded_server, libpq_dsn, role_url
@@ -508,7 +514,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         with timed("start PostgreSQL", results.setup_seconds):
             server.start()
             initialise_warehouse(settings)
-        build_world(args.users, args.days, args.seed, results.setup_seconds)
+        if args.reuse_home:
+            say(f"measuring the warehouse built in {home} (--users/--days/--seed do not apply)")
+        else:
+            build_world(args.users, args.days, args.seed, results.setup_seconds)
         analyst = libpq_dsn(role_url("analyst", settings))
         import psycopg
 
@@ -544,7 +553,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if superset_started:
             service.stop(settings)
         server.stop()
-        if args.keep_home or failed:
+        if args.keep_home or args.reuse_home or failed:
             say(f"kept {home} (Superset's log: {service.log_file(settings)})")
         else:
             shutil.rmtree(home, ignore_errors=True)

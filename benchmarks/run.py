@@ -50,7 +50,7 @@ SCALES: dict[str, dict[str, list[str]]] = {
     "large": {
         "ingest_throughput.py": ["--users", "1000000", "--days", "15"],
         "hourly_delta.py": ["--rows", "50000000"],
-        "hourly_run.py": ["--users", "1000000", "--days", "15", "--runs", "2"],
+        "hourly_run.py": ["--users", "1000000", "--days", "15", "--runs", "2", "--sdk-sample", "20000"],
         "dashboard_latency.py": ["--users", "1000000", "--days", "15", "--browser-repeats", "3"],
     },
 }
