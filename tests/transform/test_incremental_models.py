@@ -4,7 +4,7 @@ A small world is generated, loaded and built; then it advances three times and e
 loaded and built incrementally, the reporting clock moving with the world, and the marts are published after
 each build the way the pipeline does — so each build starts from the copy published two builds ago and must
 catch up. One delta also brings a late row: changed in the app but stamped 10 days back, older than the
-lookback, as a backfill or a full ingestion refresh brings it, and three tables lose a column they keep, as a
+lookback, as a backfill or a full ingestion refresh brings it, and four tables lose a column they keep, as a
 warehouse built by an older release lacks it (they must be built in full once); another deletes a user and an
 old video of someone else in the app, which an incremental model that rebuilds only what changed must notice.
 Every incremental model is then fingerprinted, rebuilt with --full-refresh at the same clock and fingerprinted
@@ -33,11 +33,19 @@ SELECTION = "config.materialized:incremental"
 NO_LOOKBACK = ("--vars", '{"incremental_lookback_hours": 0}')
 
 
+# When the build that wrote a row started (macro build_stamp): it differs between two builds of the same rows.
+BUILD_STAMP = "built_at"
+
+
 def fingerprint(url: str, schema: str, table: str) -> tuple[int, str]:
-    """Row count and an order-independent digest of every row's text."""
+    """Row count and an order-independent digest of every row's text, its build stamp left out."""
     with connect(url) as conn:
+        columns = [name for (name,) in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
+            " ORDER BY ordinal_position", (schema, table)) if name != BUILD_STAMP]
+        row = "row(" + ", ".join(f't."{name}"' for name in columns) + ")::text"
         return conn.execute(
-            f'SELECT count(*), md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\'))'
+            f"SELECT count(*), md5(coalesce(string_agg({row}, '|' ORDER BY {row}), ''))"
             f' FROM "{schema}"."{table}" AS t'
         ).fetchone()
 
@@ -97,7 +105,7 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
 # Columns that incremental models read back from their own table and that a warehouse built by an older release
 # does not have yet (the model was a plain table, or kept less): an upgrade must still build.
 OLDER_RELEASE_LACKED = (("active_users_daily", "active_users_checksum"), ("video_retention_curve", "views_loaded_at"),
-                        ("fct_student_engagement_daily", "activity_loaded_at"))
+                        ("fct_student_engagement_daily", "activity_loaded_at"), ("engagement_tier_daily", "built_at"))
 
 
 def _drop_the_columns_an_older_release_lacked(owner: str) -> None:
@@ -115,14 +123,18 @@ def _change_a_row_with_an_old_timestamp(source: str, stamped: datetime) -> tuple
 
 
 def _delete_a_user_and_an_old_video(source: str, now: datetime) -> int:
-    """Soft-delete (as the app does) the most active user, and the oldest completed video of another user."""
+    """Soft-delete (as the app does) the longest-standing user with videos, and the oldest completed video of the
+    newest user who has one. The video's owner is rebuilt from their late sign-up; the days before it changed only
+    by the deleted user, whom no rewritten row shows (the per-day marts must notice the count)."""
     with connect(source, autocommit=True) as conn:
         user_id = conn.execute(
-            "UPDATE users SET deleted_at = %(now)s, updated_at = %(now)s WHERE id = (SELECT user_id FROM videos"
-            " WHERE deleted_at IS NULL GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1) RETURNING id",
-            {"now": now}).fetchone()[0]
+            "UPDATE users SET deleted_at = %(now)s, updated_at = %(now)s WHERE id = (SELECT id FROM users"
+            " WHERE deleted_at IS NULL AND id IN (SELECT user_id FROM videos WHERE deleted_at IS NULL)"
+            " ORDER BY created_at, id LIMIT 1) RETURNING id", {"now": now}).fetchone()[0]
         assert conn.execute(
-            "UPDATE videos SET deleted_at = %(now)s, updated_at = %(now)s WHERE id = (SELECT min(id) FROM videos"
-            " WHERE deleted_at IS NULL AND status = 'completed' AND user_id <> %(user)s) RETURNING id",
+            "UPDATE videos SET deleted_at = %(now)s, updated_at = %(now)s WHERE id = (SELECT min(v.id) FROM videos v"
+            " WHERE v.deleted_at IS NULL AND v.status = 'completed' AND v.user_id = (SELECT u.id FROM users u"
+            " JOIN videos c ON c.user_id = u.id AND c.deleted_at IS NULL AND c.status = 'completed'"
+            " WHERE u.id <> %(user)s ORDER BY u.created_at DESC, u.id DESC LIMIT 1)) RETURNING id",
             {"now": now, "user": user_id}).rowcount == 1
     return user_id

@@ -278,7 +278,8 @@ select
     {{ engagement_tier('days_inactive', 'videos_to_date', 'first_week_videos', 'account_age_days',
                        'coalesce(avg_completion, 0)') }} as engagement_tier,
     active_days_to_date,
-    activity_loaded_at
+    activity_loaded_at,
+    {{ build_stamp() }} as built_at
 from days_to_date
 
 {%- endmacro %}

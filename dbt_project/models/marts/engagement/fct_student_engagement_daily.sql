@@ -7,7 +7,7 @@
     on_schema_change='append_new_columns',
     indexes=[
         {'columns': ['student_id', 'date_day'], 'unique': True},
-        {'columns': ['date_day']},
+        {'columns': ['date_day', 'built_at']},
         {'columns': ['creator_id', 'date_day']},
     ],
     pre_hook="{{ delete_vanished_entities('student_id', ref('stg_app__students'), day_column='date_day') }}",
