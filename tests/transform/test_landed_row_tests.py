@@ -1,10 +1,12 @@
-"""Hourly row tests on staging views read the rows landed since the last published build, and still catch
-a bad row among them (dbt_project/macros/tests/get_where_subquery.sql, orchestration/audited_rows.py).
+"""Hourly row tests read the rows written since the last published build, and still catch a bad row among them
+(dbt_project/macros/tests/get_where_subquery.sql, orchestration/audited_rows.py): on staging views the rows landed
+since, on incremental models the rows their builds wrote since (`built_at`).
 
 A scratch warehouse gets a small app world; then rows that break `unique` and `accepted_values` on
 stg_app__messages are written straight into raw (its key dropped so duplicates can exist): one of each landed long
 ago, before the last published build, and one of each landed just now. Scoped to what landed since, the tests
-find only the new ones (a new row duplicating an old key included); unscoped they find all of them.
+find only the new ones (a new row duplicating an old key included); unscoped they find all of them. The same with
+rows that break `unique` and `not_null` on the fct_prompts fact, written by a build long ago and just now.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from reelhouse.warehouse import connect
 
 AS_OF = datetime(2026, 10, 20, tzinfo=UTC)
 TESTS = "unique_stg_app__messages_message_id accepted_values_stg_app__messages_role__user__assistant"
+FACT_TESTS = "unique_fct_prompts_message_id not_null_fct_prompts_user_id"
 
 
-def _test_failures(run_dbt, transformer_url: str, landed_since: datetime | None) -> dict[str, int]:
-    """`dbt test` of the two tests, scoped to rows landed since `landed_since` (None: every row); failures per test."""
+def _test_failures(run_dbt, transformer_url: str, landed_since: datetime | None, tests: str = TESTS) -> dict[str, int]:
+    """`dbt test` of the tests, scoped to rows landed since `landed_since` (None: every row); failures per test."""
     scope = {LANDED_SINCE_ENV: landed_since.isoformat() if landed_since else ""}  # "" reads every row
-    output = run_dbt(transformer_url, AS_OF.isoformat(), "test", "-s", *TESTS.split(), env=scope, check=False)
+    output = run_dbt(transformer_url, AS_OF.isoformat(), "test", "-s", *tests.split(), env=scope, check=False)
     found = re.findall(r"Failure in test (\w+).*?Got (\d+) results?", output, flags=re.S)
     return {name: int(count) for name, count in found}
 
@@ -57,3 +60,32 @@ def test_row_tests_read_only_rows_landed_since_and_still_catch_them(fresh_databa
     assert everything == {unique: 2, accepted: 2}, everything
     # scoped: only the key a row landed since shares (its older twin is read too), only the role landed since
     assert scoped == {unique: 1, accepted: 1}, scoped
+
+
+def test_row_tests_on_an_incremental_fact_read_the_rows_written_since(fresh_database, scratch_warehouse, run_dbt):
+    source = fresh_database("written_rows_app")
+    warehouse = scratch_warehouse("written_rows_warehouse")
+    generate_app_world(source, users=40, days=10, seed=5, as_of=AS_OF)
+    load_app_tables(source, warehouse["loader"])
+    run_dbt(warehouse["transformer"], AS_OF.isoformat(), "run", "-s", "+fct_prompts")
+    assert _test_failures(run_dbt, warehouse["transformer"], None, FACT_TESTS) == {}
+
+    published_run_started = datetime.now(UTC) - timedelta(minutes=5)
+    long_ago = published_run_started - timedelta(days=2)
+    with connect(warehouse["owner"], autocommit=True) as conn:
+        (schema,) = conn.execute("SELECT table_schema FROM information_schema.tables"
+                                 " WHERE table_name = 'fct_prompts'").fetchone()
+        fact = f"{schema}.fct_prompts"
+        conn.execute(f"UPDATE {fact} SET built_at = %s", (long_ago,))  # every row: written by a build long ago
+        old, new = conn.execute(f"SELECT message_id FROM {fact} ORDER BY message_id LIMIT 2").fetchall()
+        for key, built in ((old[0], long_ago), (new[0], datetime.now(UTC))):
+            # a second row under an existing key, without its user, written by a build then
+            conn.execute(f"INSERT INTO {fact} SELECT * FROM {fact} WHERE message_id = %s", (key,))
+            conn.execute(f"UPDATE {fact} SET user_id = NULL, built_at = %s WHERE ctid = "
+                         f"(SELECT max(ctid) FROM {fact} WHERE message_id = %s)", (built, key))
+
+    scoped = _test_failures(run_dbt, warehouse["transformer"], published_run_started, FACT_TESTS)
+    everything = _test_failures(run_dbt, warehouse["transformer"], None, FACT_TESTS)
+    unique, not_null = FACT_TESTS.split()
+    assert everything == {unique: 2, not_null: 2}, everything
+    assert scoped == {unique: 1, not_null: 1}, scoped

@@ -1,16 +1,20 @@
 {#- dbt's hook that applies a generic test's `where` config (overridden here as dbt's docs show), extended with one
-    more filter: in an hourly pipeline run, the row tests on a staging view read only the rows that landed since the
-    last published build. Such a view passes raw's rows through one for one, and `loaded_at` is when each row last
-    landed (the loader stamps it on every insert and update), so a row that landed before that build was tested by
-    it and has not changed since. Without the scope, unique and not_null on the staging keys read every raw row each
-    hour (`unique` on messages: 2.9 s at 100k users, and growing with the table).
+    more filter: in an hourly pipeline run, the row tests read only the rows written since the last published build.
+    On a staging view: the rows that landed since. Such a view passes raw's rows through one for one, and
+    `loaded_at` is when each row last landed (the loader stamps it on every insert and update), so a row that landed
+    before that build was tested by it and has not changed since. On an incremental model: the rows its builds
+    wrote since, by their `built_at` (macro build_stamp). A row the table kept was written by a build that was
+    published, after its tests passed, or was already there then: the schema a build writes into is the one the
+    second-to-last published build wrote (reelhouse/warehouse/marts.py), and nothing writes into it while readers
+    see it. Without the scope, unique and not_null on the staging keys and the facts read every row each hour
+    (`unique` on messages: 2.9 s at 100k users, and growing with the table).
 
     The pipeline sets REELHOUSE_TESTS_LANDED_SINCE (orchestration/audited_rows.py) only when the last published build
     ran the same project (else a new or changed test would never see old rows); dbt run by hand and full rebuilds
     leave it unset and test every row. The incremental lookback widens the window, as it does for the facts.
-    Scoped: not_null and accepted_values (a row alone passes or fails) and unique (every row sharing a key with a
-    row landed since: the key index finds them). Relationship tests, tests that only warn and tests on tables read
-    every row. -#}
+    Scoped: not_null, accepted_values and reelhouse_expression_is_true (a row alone passes or fails) and unique (every
+    row sharing a key with a row written since: the key index finds them). Relationship tests, tests that only warn
+    and tests on tables rebuilt in full read every row. -#}
 
 {% macro get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
@@ -37,14 +41,20 @@
     {%- set test_name = model.test_metadata.name -%}
     {%- set tested = graph.nodes.get(model.get('attached_node') or '') -%}
     {#- A warning reports a standing problem every run, so a test configured to warn reads every row. -#}
-    {%- if not since or test_name not in ['unique', 'not_null', 'accepted_values'] or not tested
-        or (model.config.severity or '') | lower == 'warn'
-        or tested.config.materialized != 'view' or 'loaded_at' not in tested.columns -%}
+    {%- if not since or test_name not in ['unique', 'not_null', 'accepted_values', 'reelhouse_expression_is_true']
+        or not tested or (model.config.severity or '') | lower == 'warn' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if tested.config.materialized == 'view' and 'loaded_at' in tested.columns -%}
+        {%- set written = 'loaded_at' -%}
+    {%- elif tested.config.materialized == 'incremental' and 'built_at' in tested.columns -%}
+        {%- set written = 'built_at' -%}
+    {%- else -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set landed_since -%}
-        loaded_at >= {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours'),
-                                    "cast('" ~ since ~ "' as timestamptz)") }}
+        {{ written }} >= {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours'),
+                                        "cast('" ~ since ~ "' as timestamptz)") }}
     {%- endset -%}
     {%- if test_name == 'unique' -%}
         {%- set key = model.test_metadata.kwargs.column_name -%}

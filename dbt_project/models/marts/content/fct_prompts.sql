@@ -3,7 +3,7 @@
     unique_key='message_id',
     incremental_strategy='merge',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['sent_on']}],
+    indexes=[{'columns': ['sent_on']}, {'columns': ['message_id']}, {'columns': ['built_at']}],
 ) }}
 
 with
@@ -48,5 +48,6 @@ select
     created_at as sent_at,
     cast(created_at as date) as sent_on,
     updated_at,
-    loaded_at
+    loaded_at,
+    {{ build_stamp() }} as built_at
 from changed_prompts

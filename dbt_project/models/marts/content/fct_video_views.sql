@@ -3,7 +3,12 @@
     unique_key='view_id',
     incremental_strategy='merge',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['video_id']}, {'columns': ['creator_id']}],
+    indexes=[
+        {'columns': ['video_id']},
+        {'columns': ['creator_id']},
+        {'columns': ['view_id']},
+        {'columns': ['built_at']},
+    ],
 ) }}
 
 with
@@ -42,5 +47,6 @@ select
     last_watched_at,
     cast(last_watched_at as date) as watched_on,
     updated_at,
-    loaded_at
+    loaded_at,
+    {{ build_stamp() }} as built_at
 from views

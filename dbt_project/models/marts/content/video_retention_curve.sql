@@ -7,7 +7,11 @@
     unique_key=['video_id', 'position_pct'],
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['video_id', 'position_pct'], 'unique': True}, {'columns': ['creator_id']}],
+    indexes=[
+        {'columns': ['video_id', 'position_pct'], 'unique': True},
+        {'columns': ['creator_id']},
+        {'columns': ['built_at']},
+    ],
     pre_hook="{{ delete_vanished_entities('video_id', ref('stg_app__videos')) }}",
 ) }}
 
@@ -149,5 +153,6 @@ select
     coalesce(viewers_at_previous_point - viewers_remaining, 0) as viewers_dropped,
     coalesce(viewers_at_previous_point - viewers_remaining, 0) * 1.0
     / nullif(total_views, 0) as drop_from_previous_point,
-    views_loaded_at
+    views_loaded_at,
+    {{ build_stamp() }} as built_at
 from curve

@@ -8,7 +8,7 @@
     unique_key='date_day',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['date_day'], 'unique': true}],
+    indexes=[{'columns': ['date_day'], 'unique': true}, {'columns': ['built_at']}],
 ) }}
 
 {% set incremental = incremental_with_columns(['date_day', 'dau', 'active_users_checksum']) %}
@@ -114,5 +114,6 @@ select
     wau,
     mau,
     dau * 1.0 / nullif(mau, 0) as stickiness,
-    active_users_checksum
+    active_users_checksum,
+    {{ build_stamp() }} as built_at
 from windows

@@ -8,6 +8,7 @@
     indexes=[
         {'columns': ['student_id', 'date_day'], 'unique': True},
         {'columns': ['date_day', 'built_at']},
+        {'columns': ['built_at']},
         {'columns': ['creator_id', 'date_day']},
     ],
     pre_hook="{{ delete_vanished_entities('student_id', ref('stg_app__students'), day_column='date_day') }}",

@@ -5,7 +5,11 @@
     unique_key=['user_id', 'date_day'],
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['user_id', 'date_day'], 'unique': True}, {'columns': ['date_day', 'built_at']}],
+    indexes=[
+        {'columns': ['user_id', 'date_day'], 'unique': True},
+        {'columns': ['date_day', 'built_at']},
+        {'columns': ['built_at']},
+    ],
     pre_hook="{{ delete_vanished_entities('user_id', ref('dim_users'), day_column='date_day') }}",
 ) }}
 

@@ -9,7 +9,12 @@
     unique_key='credit_transaction_id',
     incremental_strategy='merge',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['transaction_date']}, {'columns': ['user_id']}],
+    indexes=[
+        {'columns': ['transaction_date']},
+        {'columns': ['user_id']},
+        {'columns': ['credit_transaction_id']},
+        {'columns': ['built_at']},
+    ],
 ) }}
 
 with
@@ -91,5 +96,6 @@ select
     video_id,
     reference_transaction_id,
     updated_at,
-    loaded_at
+    loaded_at,
+    {{ build_stamp() }} as built_at
 from running

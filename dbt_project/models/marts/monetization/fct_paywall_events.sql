@@ -6,7 +6,12 @@
     unique_key='paywall_event_id',
     incremental_strategy='merge',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['event_date']}, {'columns': ['user_id']}],
+    indexes=[
+        {'columns': ['event_date']},
+        {'columns': ['user_id']},
+        {'columns': ['paywall_event_id']},
+        {'columns': ['built_at']},
+    ],
 ) }}
 
 with
@@ -46,5 +51,6 @@ select
     created_at,
     cast(created_at as date) as event_date,
     updated_at,
-    loaded_at
+    loaded_at,
+    {{ build_stamp() }} as built_at
 from paywall_events

@@ -7,7 +7,12 @@
     unique_key='api_call_id',
     incremental_strategy='merge',
     on_schema_change='append_new_columns',
-    indexes=[{'columns': ['call_date']}, {'columns': ['tool_name']}],
+    indexes=[
+        {'columns': ['call_date']},
+        {'columns': ['tool_name']},
+        {'columns': ['api_call_id']},
+        {'columns': ['built_at']},
+    ],
 ) }}
 
 with
@@ -68,7 +73,8 @@ select
     calls.loaded_at,
     prices.usd_per_1k_input is not null as is_priced,
     calls.input_tokens / 1000.0 * prices.usd_per_1k_input
-    + calls.output_tokens / 1000.0 * prices.usd_per_1k_output as cost_usd
+    + calls.output_tokens / 1000.0 * prices.usd_per_1k_output as cost_usd,
+    {{ build_stamp() }} as built_at
 from calls
 left join prices
     on
