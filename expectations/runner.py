@@ -204,10 +204,7 @@ def _whole_table_batch(datasource, schema: str, table: str):
         asset = datasource.get_asset(name)
     except LookupError:
         asset = datasource.add_table_asset(name=name, table_name=table, schema_name=schema)
-    try:
-        return asset.get_batch_definition("whole_table")
-    except KeyError:
-        return asset.add_batch_definition_whole_table("whole_table")
+    return _whole_batch(asset)
 
 
 def _query_batch(datasource, name: str, query: str):
@@ -221,6 +218,11 @@ def _query_batch(datasource, name: str, query: str):
         asset = None
     if asset is None:
         asset = datasource.add_query_asset(name=name, query=query)
+    return _whole_batch(asset)
+
+
+def _whole_batch(asset):
+    """The asset's one batch: all it holds (a table, or a query's rows)."""
     try:
         return asset.get_batch_definition("whole_table")
     except KeyError:

@@ -1,13 +1,13 @@
 """Which rows the hourly row checks must read: those landed since the last published build.
 
-Two kinds of check are narrowed: dbt's row tests on staging views (`dbt_project/macros/tests/get_where_subquery.sql`,
-when REELHOUSE_TESTS_LANDED_SINCE is set) and the raw tables' GX row expectations (`expectations/runner.py`, given
-`landed_since`); this module decides whether they may be. The dbt step tags its run with a fingerprint of what
-audits rows (the dbt project and the GX suites); publishing records, on the published_marts materialization, when
-the published run started (every row that had landed by then was there for that build's checks, which all passed)
-and that fingerprint. The next hourly run narrows its checks to the rows landed since then only when it has the
-same fingerprint: a new or changed test, model, macro or suite reads every row once. A full rebuild, a warehouse
-the pipeline never published, and dbt run by hand check every row.
+Two kinds of check are narrowed: dbt's row tests on staging views and incremental models
+(`dbt_project/macros/tests/get_where_subquery.sql`, when REELHOUSE_TESTS_LANDED_SINCE is set) and the raw tables' GX
+row expectations (`expectations/runner.py`, given `landed_since`); this module decides whether they may be. The dbt
+step tags its run with a fingerprint of what audits rows (the dbt project and the GX suites); publishing records, on
+the published_marts materialization, when the published run started (every row that had landed by then was there for
+that build's checks, which all passed) and that fingerprint. The next hourly run narrows its checks to the rows
+landed since then only when it has the same fingerprint: a new or changed test, model, macro or suite reads every
+row once. A full rebuild, a warehouse the pipeline never published, and dbt run by hand check every row.
 """
 
 from __future__ import annotations

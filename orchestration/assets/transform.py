@@ -24,7 +24,8 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     if full_refresh:
         args.append("--full-refresh")
-    # Row tests on staging views read what landed since the last published build (orchestration/audited_rows.py).
+    # Row tests on staging views and incremental models read what was written since the last published build
+    # (orchestration/audited_rows.py).
     fingerprint = audit_fingerprint(prepare_manifest())  # the project as on disk now, which dbt is about to parse
     context.instance.add_run_tags(context.run.run_id, {FINGERPRINT: fingerprint})
     since = None if full_refresh else landed_since(context.instance, fingerprint)

@@ -32,12 +32,18 @@ def _test_failures(run_dbt, transformer_url: str, landed_since: datetime | None,
     return {name: int(count) for name, count in found}
 
 
-def test_row_tests_read_only_rows_landed_since_and_still_catch_them(fresh_database, scratch_warehouse, run_dbt):
-    source = fresh_database("landed_rows_app")
-    warehouse = scratch_warehouse("landed_rows_warehouse")
+def _built(fresh_database, scratch_warehouse, run_dbt, name: str, selection: str) -> dict[str, str]:
+    """A scratch warehouse with a small app world loaded and `selection` built; its role URLs."""
+    source = fresh_database(f"{name}_app")
+    warehouse = scratch_warehouse(f"{name}_warehouse")
     generate_app_world(source, users=40, days=10, seed=5, as_of=AS_OF)
     load_app_tables(source, warehouse["loader"])
-    run_dbt(warehouse["transformer"], AS_OF.isoformat(), "run", "-s", "stg_app__messages")
+    run_dbt(warehouse["transformer"], AS_OF.isoformat(), "run", "-s", selection)
+    return warehouse
+
+
+def test_row_tests_read_only_rows_landed_since_and_still_catch_them(fresh_database, scratch_warehouse, run_dbt):
+    warehouse = _built(fresh_database, scratch_warehouse, run_dbt, "landed_rows", "stg_app__messages")
     assert _test_failures(run_dbt, warehouse["transformer"], None) == {}
 
     published_run_started = datetime.now(UTC) - timedelta(minutes=5)
@@ -63,11 +69,7 @@ def test_row_tests_read_only_rows_landed_since_and_still_catch_them(fresh_databa
 
 
 def test_row_tests_on_an_incremental_fact_read_the_rows_written_since(fresh_database, scratch_warehouse, run_dbt):
-    source = fresh_database("written_rows_app")
-    warehouse = scratch_warehouse("written_rows_warehouse")
-    generate_app_world(source, users=40, days=10, seed=5, as_of=AS_OF)
-    load_app_tables(source, warehouse["loader"])
-    run_dbt(warehouse["transformer"], AS_OF.isoformat(), "run", "-s", "+fct_prompts")
+    warehouse = _built(fresh_database, scratch_warehouse, run_dbt, "written_rows", "+fct_prompts")
     assert _test_failures(run_dbt, warehouse["transformer"], None, FACT_TESTS) == {}
 
     published_run_started = datetime.now(UTC) - timedelta(minutes=5)
