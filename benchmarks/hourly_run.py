@@ -8,8 +8,8 @@ your warehouse. It generates the demo world, serves its Stripe account on a free
   1. lists every Stripe resource through the SDK (auto_paging_iter, limit=100): objects/s of SDK + server;
   2. runs `full_rebuild` once in this process (as `reelhouse run full` does) and times it;
   3. advances the world by one hour (app database + Stripe account, as `reelhouse demo advance` does) and runs
-     `hourly_refresh`: twice right after the full rebuild, then, after moving the bulk load's landing time a day
-     back (as a warehouse that has run for a day has it: back_date_initial_load), `--runs` more times.
+     `hourly_refresh`: twice right after the full rebuild, then, after moving every landing and build time a day
+     back (as a warehouse that has run for a day has them: back_date_history), `--runs` more times.
 Each run is split by step from the run's STEP_START / STEP_SUCCESS events (ingestion, dbt_models,
 checks, publish); the dbt step is split further from dbt's run_results.json (dbt's own elapsed time vs
 process start-up and parsing; slowest nodes). SUPERSET_URL points at a free port where nothing listens,
@@ -41,7 +41,7 @@ from _world import World, prepare_world  # noqa: E402  (benchmarks/ helper)
 
 AS_OF = datetime(2026, 11, 16, 12, tzinfo=UTC)  # the world's end: the same world on every run
 INGESTION_STEPS = ("app_tables", "stripe_objects", "provider_prices")
-# Hourly runs right after the full rebuild, before its bulk load is back-dated (back_date_initial_load): the first
+# Hourly runs right after the full rebuild, before the history is back-dated (back_date_history): the first
 # builds the incremental facts in the second mart schema from scratch, the second re-merges the bulk load.
 SETTLING_RUNS = 2
 PHASES = ("ingestion", "dbt_models", "checks", "publish")
@@ -267,15 +267,17 @@ def delta_label(summary: str) -> str:
     return f"{numbers[0]} new + {numbers[-1]} updated app rows" if len(numbers) >= 2 else summary
 
 
-def back_date_initial_load(loaded_by: datetime, hours: int = 24) -> str:
-    """Move the landing time of every row loaded up to `loaded_by` (the full rebuild's bulk load) `hours` back, in
-    every raw table and in the incremental facts (both mart schemas).
+def back_date_history(hours: int = 24) -> str:
+    """Move every landing and build time in the warehouse `hours` back: every raw table's `_loaded_at`, and in both
+    mart schemas every incremental model's landing column and `built_at`.
 
-    Incremental facts merge what landed since their newest `loaded_at` less a one-hour margin. Runs minutes apart
-    after a bulk load keep re-merging that whole load, which landed within the margin: true of the first hourly
-    runs after a new warehouse or a full rebuild, not of a warehouse that has run for a while, where the bulk
-    landed long ago. Back-dating it stands for that elapsed time, so the runs measured after it are steady state.
-    Updating every row leaves each table twice its size (the old row versions' pages stay allocated after a plain
+    Incremental facts merge what landed since their newest `loaded_at` less a one-hour margin, and the hourly row
+    tests read the rows landed (staging) or built (incremental models) since the last published build less the same
+    margin. Runs minutes apart after a bulk load keep re-merging and re-testing that whole load, which landed and was
+    built within the margin: true of the first hourly runs after a new warehouse or a full rebuild, not of a
+    warehouse that has run for a while, where the bulk landed and was built long ago. Back-dating stands for that
+    elapsed time, so the runs measured after it are steady state. One UPDATE a table shifts all its columns at once;
+    updating every row leaves each table twice its size (the old row versions' pages stay allocated after a plain
     VACUUM), and every later scan would read the empty half: VACUUM FULL rewrites them as a bulk load leaves them.
     """
     from orchestration.dbt_project import dbt_project
@@ -283,37 +285,30 @@ def back_date_initial_load(loaded_by: datetime, hours: int = 24) -> str:
     from reelhouse.warehouse.bootstrap import RAW_SCHEMAS
 
     manifest = json.loads(dbt_project.manifest_path.read_text())
-    facts = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"
+    facts = [n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"
              and n["config"].get("materialized") == "incremental"]
     # A fact's landing column: `loaded_at` for the row facts, `activity_loaded_at` for the engagement facts,
-    # `views_loaded_at` for the retention curves (active_users_daily keeps a checksum, not a landing time).
-    marts = {(f"{schema}.{fact['name']}", column) for fact in facts for schema in ("marts", "marts_next")
-             for column in ("loaded_at", "activity_loaded_at", "views_loaded_at")}
+    # `views_loaded_at` for the retention curves; every incremental model stamps `built_at` (macro build_stamp).
+    mart_columns = ("loaded_at", "activity_loaded_at", "views_loaded_at", "built_at")
     with connect(admin_url(), autocommit=True) as conn:
-        # Every raw table: the facts read their landing times, and the hourly row tests on staging views read the
-        # rows landed since the last published build (a bulk load within that window would be read every hour).
-        raw = {(f"{schema}.{table}", "_loaded_at") for schema, table in conn.execute(
-            "SELECT table_schema, table_name FROM information_schema.columns WHERE table_schema = ANY(%s)"
-            " AND column_name = '_loaded_at'", (list(RAW_SCHEMAS),)).fetchall()}
-        present = [(table, column) for table, column in raw | marts if conn.execute(
-            "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s"
-            " AND column_name = %s", (*table.split("."), column)).fetchone()]
-        # largest first, so the two workers finish together
-        present.sort(key=lambda target: -conn.execute("SELECT pg_total_relation_size(%s::regclass)",
-                                                      (target[0],)).fetchone()[0])
+        found = conn.execute(
+            "SELECT table_schema || '.' || table_name, array_agg(column_name::text ORDER BY column_name)"
+            " FROM information_schema.columns WHERE (table_schema = ANY(%s) AND column_name = '_loaded_at')"
+            " OR (table_schema IN ('marts', 'marts_next') AND table_name = ANY(%s) AND column_name = ANY(%s))"
+            " GROUP BY 1 ORDER BY pg_total_relation_size((table_schema || '.' || table_name)::regclass) DESC",
+            (list(RAW_SCHEMAS), facts, list(mart_columns))).fetchall()  # largest first: two workers end together
 
-    def shift(target: tuple[str, str]) -> int:
-        table, column = target
+    def shift(target: tuple[str, list[str]]) -> int:
+        table, columns = target
+        moves = ", ".join(f"{column} = {column} - make_interval(hours => {int(hours)})" for column in columns)
         with connect(admin_url(), autocommit=True) as conn:
-            moved = conn.execute(f"UPDATE {table} SET {column} = {column} - make_interval(hours => %s) "  # noqa: S608
-                                 f"WHERE {column} <= %s", (hours, loaded_by)).rowcount
+            moved = conn.execute(f"UPDATE {table} SET {moves}").rowcount  # noqa: S608  (names from the catalog)
             conn.execute(f"VACUUM (FULL, ANALYZE) {table}")  # rewritten compact: every row was just updated
             return moved
 
     with ThreadPoolExecutor(max_workers=2) as pool:  # one table per core: an UPDATE runs on one
-        moved = sum(pool.map(shift, present))
-    shifted = sorted(table for table, _ in present)
-    return f"{moved:,} rows in {len(shifted)} tables ({', '.join(shifted)})"
+        moved = sum(pool.map(shift, found))
+    return f"{moved:,} rows in {len(found)} tables ({', '.join(sorted(table for table, _ in found))})"
 
 
 def print_report(args: argparse.Namespace, world: World, rows: int,
@@ -416,16 +411,15 @@ def main() -> None:
 
             print("full_rebuild ...", file=sys.stderr)
             full = run_job("full_rebuild", pgdata)
-            loaded_by = datetime.now(UTC)
             print(f"  {full.wall:.1f} s, success={full.success}", file=sys.stderr)
             stripe_rows = raw_stripe_rows()
             hourly = []
             for number in range(1, SETTLING_RUNS + args.runs + 1):
                 if number == SETTLING_RUNS + 1:
                     started = time.perf_counter()
-                    moved = back_date_initial_load(loaded_by)
-                    print(f"back-dated the bulk load by a day in {time.perf_counter() - started:.0f} s: {moved}",
-                          file=sys.stderr)
+                    moved = back_date_history()
+                    print(f"back-dated the warehouse's history by a day in {time.perf_counter() - started:.0f} s: "
+                          f"{moved}", file=sys.stderr)
                 started = time.perf_counter()
                 delta = advance_app_world(app_db_url(), hours=1)
                 delta_stripe = sync_stripe_world(app_db_url(), stripe_demo_db_url())
