@@ -159,7 +159,8 @@ def run_suite(suite: Suite, warehouse_url: str, run_id: str, schema: str | None 
     if whole:
         parts.append((suite.name, _whole_table_batch(datasource, schema, suite.table), whole))
     if narrowed:
-        query = _landed_rows_query(schema, suite.table, key, landed_since)
+        indexed = key is not None and _leads_an_index(warehouse_url, schema, suite.table, key)
+        query = _landed_rows_query(schema, suite.table, key, landed_since, key_indexed=indexed)
         parts.append((f"{suite.name} (landed rows)", _query_batch(datasource, f"{schema}.{suite.table} landed", query),
                       narrowed))
 
@@ -229,14 +230,27 @@ def _whole_batch(asset):
         return asset.add_batch_definition_whole_table("whole_table")
 
 
-def _landed_rows_query(schema: str, table: str, key: str | None, since: datetime) -> str:
-    """The rows landed since `since`, and every row that shares a key with one of them. `= any(array(...))` looks the
-    keys up in the key index rather than hashing the whole table (as in dbt's scoped tests)."""
+def _landed_rows_query(schema: str, table: str, key: str | None, since: datetime, *, key_indexed: bool) -> str:
+    """The rows landed since `since`, and every row that shares a key with one of them. On an indexed key,
+    `= any(array(...))` looks the keys up in the index rather than hashing the whole table; without an index it
+    would compare every row with every landed key (quadratic after a big reload), so `in (...)` hashes the keys
+    and reads the table once (as dbt's scoped tests do, macros/tests/get_where_subquery.sql)."""
     landed = f"{LANDED_COLUMN} >= '{since.isoformat()}'::timestamptz"
     relation = f"{schema}.{table}"
     if key is None:
         return f"SELECT * FROM {relation} WHERE {landed}"  # noqa: S608  (names from the suite files, a datetime)
-    return f"SELECT * FROM {relation} WHERE {key} = any(array(SELECT {key} FROM {relation} WHERE {landed}))"  # noqa: S608
+    keys = f"SELECT {key} FROM {relation} WHERE {landed}"  # noqa: S608
+    sharing = f"{key} = any(array({keys}))" if key_indexed else f"{key} in ({keys})"
+    return f"SELECT * FROM {relation} WHERE {sharing}"  # noqa: S608
+
+
+def _leads_an_index(warehouse_url: str, schema: str, table: str, column: str) -> bool:
+    """Whether some index of the table starts with `column` (a primary key's does)."""
+    with connect(warehouse_url) as conn:
+        return conn.execute(
+            "SELECT 1 FROM pg_index AS i JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
+            " WHERE i.indrelid = to_regclass(%s) AND a.attname = %s", (f"{schema}.{table}", column)
+        ).fetchone() is not None
 
 
 def _has_landed_column(warehouse_url: str, schema: str, table: str) -> bool:

@@ -201,3 +201,30 @@ def test_a_landed_rows_run_checks_new_rows_and_their_keys_and_the_table_as_a_who
     assert failed == {("column_values_to_be_unique(id)", True), ("column_values_to_be_in_set(provider)", True),
                       ("a provider's credits stay under a thousand in all", True),
                       ("column_values_to_be_in_set(provider)", False)}
+
+
+def test_the_landed_rows_query_looks_keys_up_in_an_index_only_where_one_exists(landed_probe):
+    """`= any(array(...))` on an unindexed key compares every row with every landed key (quadratic after a big
+    reload); without an index the query hashes the keys instead. Both forms read the same rows."""
+    from datetime import UTC, datetime, timedelta
+
+    from expectations.runner import _landed_rows_query, _leads_an_index
+
+    since = datetime.now(UTC) - timedelta(hours=1)
+    url = role_url("loader")
+    with connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO raw_app.dq_landed_probe VALUES (1, 'KLING_V2', 150, now())")  # repeats an old key
+
+        def rows_read() -> tuple[str, list]:
+            query = _landed_rows_query("raw_app", "dq_landed_probe", "id", since,
+                                       key_indexed=_leads_an_index(url, "raw_app", "dq_landed_probe", "id"))
+            return query, sorted(conn.execute(query).fetchall())
+
+        hashed, unindexed_rows = rows_read()
+        conn.execute("CREATE INDEX ON raw_app.dq_landed_probe (id, provider)")
+        looked_up, indexed_rows = rows_read()
+    assert " in (" in hashed and "any(array" not in hashed
+    assert "any(array" in looked_up
+    assert [row[:3] for row in indexed_rows] == [(1, "KLING_V2", 150), (1, "LUMA_V1", 5), (3, "KLING_V2", 900)]
+    assert indexed_rows == unindexed_rows
+    assert not _leads_an_index(url, "raw_app", "dq_landed_probe", "provider")  # second in the index: no lookup
