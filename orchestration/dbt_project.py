@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -60,6 +61,14 @@ def _parse_into(target: Path) -> None:
     finally:
         os.chdir(previous)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def incremental_marts() -> list[str]:
+    """The tables of the incremental models dbt builds in the build schema (what a full rebuild's publication
+    copies there: reelhouse.warehouse.marts.copy_to_build_schema)."""
+    nodes = json.loads(prepare_manifest().read_text())["nodes"].values()
+    return sorted(node["alias"] or node["name"] for node in nodes if node["resource_type"] == "model"
+                  and node["config"].get("materialized") == "incremental" and node["schema"] == BUILD_SCHEMA)
 
 
 RUN_FOLDERS_KEPT = 24  # a day of hourly runs; each run's folder holds ~20 MB (manifest, compiled SQL, logs)

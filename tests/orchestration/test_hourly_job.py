@@ -169,3 +169,44 @@ def test_the_next_hourly_run_checks_rows_landed_since_the_last_publication(strip
     assert {second_read[table] for table in raw} == {
         f"row expectations: rows landed since {narrowed_from}, and rows sharing their key"}, second_read
     assert {second_read[table] for table in set(second_read) - raw} == {"every row"}  # marts: built afresh
+
+
+def test_a_published_full_rebuild_leaves_the_next_build_its_rebuilt_incremental_tables(stripe_env):
+    """After the swap, the build schema holds the marts from before the rebuild. Built on incrementally, their rows
+    beyond the lookback (older logic, rows a resync removed) would be published again by the next hourly run;
+    publishing a full rebuild copies its incremental tables there instead, and the next run builds on them."""
+    from dagster import DagsterInstance
+
+    from orchestration.dbt_project import incremental_marts
+    from orchestration.definitions import defs
+
+    tables = incremental_marts()
+    assert {"fct_llm_calls", "fct_user_engagement_daily", "engagement_tier_daily"} <= set(tables)
+    with DagsterInstance.ephemeral() as instance:
+        first = defs.resolve_job_def("hourly_refresh").execute_in_process(instance=instance, raise_on_error=False)
+        assert first.success
+        with connect(role_url("transformer"), autocommit=True) as conn:  # what the rebuild must not hand on
+            for table in tables:
+                conn.execute(f"DELETE FROM marts.{table} WHERE ctid IN (SELECT ctid FROM marts.{table} LIMIT 3)")  # noqa: S608
+        rebuild = defs.resolve_job_def("full_rebuild").execute_in_process(instance=instance, raise_on_error=False)
+        assert rebuild.success, [e.message for e in rebuild.all_events if e.is_failure]
+        published = next(event.materialization for event in rebuild.get_asset_materialization_events()
+                         if event.asset_key == PUBLISHED_MARTS)
+        assert published.metadata["copied_to_build_schema"].value == tables
+
+        with connect(role_url("transformer")) as conn:
+            for table in tables:
+                differing = conn.execute(
+                    f"SELECT (SELECT count(*) FROM (TABLE marts.{table} EXCEPT ALL TABLE marts_next.{table}) AS a),"  # noqa: S608
+                    f" (SELECT count(*) FROM (TABLE marts_next.{table} EXCEPT ALL TABLE marts.{table}) AS b),"
+                    f" (SELECT count(*) FROM marts.{table})").fetchone()
+                assert differing[:2] == (0, 0) and differing[2] > 0, (table, differing)
+                indexes = conn.execute("SELECT count(*) FILTER (WHERE schemaname = 'marts'),"
+                                       " count(*) FILTER (WHERE schemaname = 'marts_next')"
+                                       " FROM pg_indexes WHERE tablename = %s", (table,)).fetchone()
+                assert indexes[0] == indexes[1] > 0, (table, indexes)
+
+        after = defs.resolve_job_def("hourly_refresh").execute_in_process(instance=instance, raise_on_error=False)
+        assert after.success, [e.message for e in after.all_events if e.is_failure]
+        assert all(event.materialization.metadata["copied_to_build_schema"].value == []
+                   for event in after.get_asset_materialization_events() if event.asset_key == PUBLISHED_MARTS)
