@@ -301,6 +301,9 @@ def back_date_history(hours: int = 24) -> str:
         table, columns = target
         moves = ", ".join(f"{column} = {column} - make_interval(hours => {int(hours)})" for column in columns)
         with connect(admin_url(), autocommit=True) as conn:
+            if conn.execute(f"SELECT coalesce(max({columns[0]}) < now() - make_interval(hours => {int(hours) // 2}),"  # noqa: S608
+                            f" true) FROM {table}").fetchone()[0]:
+                return 0  # back-dated already (a --resume after an interrupted back-dating), or empty
             moved = conn.execute(f"UPDATE {table} SET {moves}").rowcount  # noqa: S608  (names from the catalog)
             conn.execute(f"VACUUM (FULL, ANALYZE) {table}")  # rewritten compact: every row was just updated
             return moved
@@ -310,17 +313,27 @@ def back_date_history(hours: int = 24) -> str:
     return f"{moved:,} rows in {len(found)} tables ({', '.join(sorted(table for table, _ in found))})"
 
 
-def print_report(args: argparse.Namespace, world: World, rows: int,
-                 import_seconds: float, sdk: tuple[int, float], stripe_rows: int, full: RunTiming,
+def print_report(args: argparse.Namespace, world: World | None, rows: int,
+                 import_seconds: float, sdk: tuple[int, float] | None, stripe_rows: int, full: RunTiming | None,
                  hourly: list[tuple[str, float, RunTiming]]) -> None:
-    """Markdown tables: per run, per phase, the dbt step's own split, the slowest dbt nodes."""
+    """Markdown tables: per run, per phase, the dbt step's own split, the slowest dbt nodes (a --resume run has
+    no world, SDK listing or full rebuild of its own to report)."""
     print(f"\n## {args.users:,} users x {args.days} days (seed {args.seed})\n")
-    made = (f"restored from the benchmark's cached dump in {world.seconds:.0f} s" if world.restored else
-            f"generated in {world.seconds:.0f} s (app + Stripe account, {rows / world.seconds:,.0f} app rows/s)")
-    print(f"- world: {world.summary}; {made}")
+    if world:
+        made = (f"restored from the benchmark's cached dump in {world.seconds:.0f} s" if world.restored else
+                f"generated in {world.seconds:.0f} s (app + Stripe account, {rows / world.seconds:,.0f} app rows/s)")
+        print(f"- world: {world.summary}; {made}")
+    else:
+        print(f"- resumed in {args.resume}: {rows:,} app rows")
     print(f"- importing orchestration.definitions (dbt manifest check, Dagster definitions): {import_seconds:.1f} s,"
           " once per process, not in the run times")
     print(f"- SUPERSET_URL={os.environ['SUPERSET_URL']} has nothing listening: the publish step skips")
+    if full and sdk:
+        print_stripe(args, sdk, stripe_rows, full)
+    print_runs([("full_rebuild", "whole world", full)] if full else [], hourly)
+
+
+def print_stripe(args: argparse.Namespace, sdk: tuple[int, float], stripe_rows: int, full: RunTiming) -> None:
     count, seconds = sdk
     stripe_step = full.steps.get("stripe_objects", 0.0)
     print(f"- Stripe through the SDK, auto_paging_iter at limit=100 against the local server: {count:,} objects "
@@ -329,16 +342,19 @@ def print_report(args: argparse.Namespace, world: World, rows: int,
     print(f"- Stripe full load in full_rebuild (ingestion.stripe: SDK pages + merge into raw_stripe): "
           f"{stripe_rows:,} rows in {stripe_step:.1f} s = {stripe_rows / max(stripe_step, 1e-9):,.0f} rows/s\n")
 
+
+def print_runs(fulls: list[tuple[str, str, RunTiming]], hourly: list[tuple[str, str, RunTiming]]) -> None:
+    full = fulls[0][2] if fulls else None
+    runs = [*fulls, *hourly]
     print("| run | delta | wall | ingestion | dbt_models | checks | publish | run start-up | between steps "
           "| hourly/full | peak RSS (self / dbt child / PG PSS) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    runs = [("full_rebuild", "whole world", full), *hourly]
     for label, delta, run in runs:
         between = run.wall - sum(run.steps.values()) - run.before_first_step()
         status = "" if run.success else f" FAILED ({', '.join(run.failed)})"
         print(f"| {label}{status} | {delta} | {run.wall:.1f} s | " + " | ".join(
             f"{run.phase(p):.1f} s" for p in PHASES) + f" | {run.before_first_step():.1f} s | {between:.1f} s | "
-            f"{run.wall / full.wall:.0%} | "
+            f"{f'{run.wall / full.wall:.0%}' if full else '-'} | "
             f"{run.self_rss_mb:,.0f} / {run.children_rss_mb:,.0f} / {run.server_pss_mb:,.0f} MB |")
 
     print("\n| run | dbt step | process start-up | parse | nodes (run_results) | models (thread-s) | tests (thread-s) "
@@ -372,9 +388,12 @@ def main() -> None:
     parser.add_argument("--sdk-sample", type=int, default=0, metavar="N",
                         help="list at most N objects of each Stripe resource through the SDK (default 0: all)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary state folder")
+    parser.add_argument("--resume", type=Path, metavar="DIR",
+                        help="continue in the state folder a --keep run left after its full rebuild and settling run "
+                             "(e.g. one stopped during back-dating): back-date what is not yet, then the measured runs")
     args = parser.parse_args()
 
-    home = tempfile.mkdtemp(prefix="reelhouse-bench-hourly-")
+    home = str(args.resume) if args.resume else tempfile.mkdtemp(prefix="reelhouse-bench-hourly-")
     configure_environment(home)
     # "now" for the marts: the end of the last advanced hour, fixed, so every run sees the same windows
     os.environ["REELHOUSE_AS_OF"] = (AS_OF + timedelta(hours=args.runs)).isoformat()
@@ -393,9 +412,10 @@ def main() -> None:
     try:
         initialise_warehouse(settings)
         prepare_dagster_home(settings)
-        world = prepare_world(args.users, args.days, args.seed, AS_OF)
+        world = None if args.resume else prepare_world(args.users, args.days, args.seed, AS_OF)
         rows = app_rows()
-        print(f"  {world.summary} in {world.seconds:.0f} s", file=sys.stderr)
+        if world:
+            print(f"  {world.summary} in {world.seconds:.0f} s", file=sys.stderr)
 
         started = time.perf_counter()
         import orchestration.definitions  # noqa: F401  (dbt parse if the manifest is stale)
@@ -406,14 +426,15 @@ def main() -> None:
             get_settings.cache_clear()
             print(f"serving the demo Stripe account on {stripe_server.base_url}; SUPERSET_URL="
                   f"{os.environ['SUPERSET_URL']} (nothing listens: publish skips)", file=sys.stderr)
-            sdk = stripe_sdk_throughput(stripe_server.api_key, stripe_server.base_url, args.sdk_sample)
-
-            print("full_rebuild ...", file=sys.stderr)
-            full = run_job("full_rebuild", pgdata)
-            print(f"  {full.wall:.1f} s, success={full.success}", file=sys.stderr)
+            full = sdk = None
+            if not args.resume:
+                sdk = stripe_sdk_throughput(stripe_server.api_key, stripe_server.base_url, args.sdk_sample)
+                print("full_rebuild ...", file=sys.stderr)
+                full = run_job("full_rebuild", pgdata)
+                print(f"  {full.wall:.1f} s, success={full.success}", file=sys.stderr)
             stripe_rows = raw_stripe_rows()
             hourly = []
-            for number in range(1, SETTLING_RUNS + args.runs + 1):
+            for number in range(SETTLING_RUNS + 1 if args.resume else 1, SETTLING_RUNS + args.runs + 1):
                 if number == SETTLING_RUNS + 1:
                     started = time.perf_counter()
                     moved = back_date_history()
@@ -428,14 +449,14 @@ def main() -> None:
                 print(f"hourly_refresh #{number}: {run.wall:.1f} s, success={run.success}", file=sys.stderr)
                 label = f"hourly_refresh #{number}" + (" (after the bulk load)" if number <= SETTLING_RUNS else "")
                 hourly.append((label, delta_label(delta), run))
-        raw = {"full": asdict(full), "hourly": [asdict(run) for _, _, run in hourly]}
+        raw = {"full": asdict(full) if full else None, "hourly": [asdict(run) for _, _, run in hourly]}
         Path(tempfile.gettempdir(), "hourly_run_raw.json").write_text(json.dumps(raw))  # for a re-render
         print_report(args, world, rows, import_seconds, sdk, stripe_rows, full, hourly)
-        if not all(run.success for run in (full, *(r for _, _, r in hourly))):
+        if not all(run.success for run in (*([full] if full else []), *(r for _, _, r in hourly))):
             sys.exit(1)
     finally:
         server.stop()
-        if not args.keep:
+        if not args.keep and not args.resume:
             shutil.rmtree(home, ignore_errors=True)
 
 
