@@ -21,7 +21,7 @@ from demo.app_world.catalog import CREDIT_PACKS, PAID_PLANS, PLAN_PRICE_CENTS
 
 DAY = 86_400
 CATALOG_CREATED = 1_704_067_200  # 2024-01-01: products and prices predate every customer
-API_VERSION = "2024-06-20"
+API_VERSION = "2026-10-28.endive"  # the account's default version, the one its objects are rendered in
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 PERIOD_SECONDS = {"month": 30 * DAY, "year": 365 * DAY}
 GRACE = 3 * DAY  # dunning: a subscription with no renewal payment is canceled this long after its period ends

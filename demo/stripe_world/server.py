@@ -1,9 +1,13 @@
 """A local Stripe-compatible, read-only API over the demo account (Stripe cannot be reached from here).
 
 It follows Stripe's list semantics (`limit` 1..100, `starting_after`/`ending_before`, `has_more`,
-`created[gte|gt|lte|lt]`, `expand[]`), Bearer-key auth and error JSON, so our ingestion code talks
-to it through the official `stripe` SDK exactly as it would talk to api.stripe.com. Faults (429
-with Retry-After, 500, slow responses) can be switched on for tests.
+`created[gte|gt|lte|lt]`, each list's own filters, `expand[]`, unknown parameters refused), Bearer-key
+auth and error JSON, so our ingestion code talks to it through the official `stripe` SDK exactly as it
+would talk to api.stripe.com. It speaks one API version, the account's default `API_VERSION`: a request
+without `Stripe-Version` or with that version is answered in it, any other version is refused (HTTP 400,
+`invalid_request_error`) rather than answered in shapes it does not have. Events are served as they were
+rendered (their own `api_version`). Deleted customers are not listed; retrieving one answers Stripe's
+deleted stub. Faults (429 with Retry-After, 500, slow responses) can be switched on for tests.
 """
 
 from __future__ import annotations
@@ -25,20 +29,36 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from demo.stripe_world.derive import API_VERSION
 from demo.stripe_world.store import RESOURCES
 from reelhouse.warehouse import libpq_dsn
 
 MAX_LIMIT = 100
 CREATED_OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
-FILTERS = {  # query parameters Stripe accepts per list, mapped to JSON fields
-    "charges": {"customer": "customer"},
-    "invoices": {"customer": "customer", "subscription": "subscription", "status": "status"},
-    "subscriptions": {"customer": "customer"},
-    "refunds": {"charge": "charge"},
-    "disputes": {"charge": "charge"},
-    "balance_transactions": {"type": "type", "source": "source"},
-    "prices": {"product": "product", "type": "type"},
+# Query parameters each list accepts besides the common ones (the SDK's *ListParams), mapped to the JSON path they
+# filter on; a parameter outside these is refused as Stripe does ("Received unknown parameter").
+FILTERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "customers": {"email": ("email",)},
+    "products": {"active": ("active",)},
+    "prices": {"product": ("product",), "type": ("type",), "currency": ("currency",), "active": ("active",)},
+    "coupons": {},
+    "subscriptions": {"customer": ("customer",)},
+    "invoices": {"customer": ("customer",), "subscription": ("parent", "subscription_details", "subscription"),
+                 "collection_method": ("collection_method",)},
+    "invoice_payments": {"invoice": ("invoice",), "payment[type]": ("payment", "type"),
+                         "payment[payment_intent]": ("payment", "payment_intent"),
+                         "payment[payment_record]": ("payment", "payment_record")},
+    "payment_intents": {"customer": ("customer",)},
+    "charges": {"customer": ("customer",), "payment_intent": ("payment_intent",)},
+    "refunds": {"charge": ("charge",), "payment_intent": ("payment_intent",)},
+    "disputes": {"charge": ("charge",), "payment_intent": ("payment_intent",)},
+    "balance_transactions": {"type": ("type",), "source": ("source",), "currency": ("currency",)},
+    "events": {},
 }
+STATUS_FILTERED = {"subscriptions", "invoices", "invoice_payments"}  # `status` is a column of the store
+COMMON_PARAMS = {"limit", "starting_after", "ending_before", "created", *(f"created[{op}]" for op in ("gt", "gte",
+                                                                                                      "lt", "lte"))}
+EVENT_PARAMS = {"type", "delivery_success"}
 
 
 @dataclass
@@ -92,11 +112,30 @@ class ConnectionPool:
 def _error(status: int, kind: str, message: str, code: str | None = None, param: str | None = None) -> JSONResponse:
     body = {"error": {"type": kind, "message": message, "code": code, "param": param,
                       "doc_url": f"https://stripe.com/docs/error-codes/{code}" if code else None}}
-    return JSONResponse(body, status_code=status, headers={"Request-Id": _request_id()})
+    return JSONResponse(body, status_code=status, headers=_headers())
+
+
+def _refuse_version(request: Request) -> JSONResponse | None:
+    """None when the request asks for the account's version (or names none); Stripe's 400 otherwise."""
+    asked = request.headers.get("stripe-version")
+    if asked is None or asked.strip() == API_VERSION:
+        return None
+    return _error(400, "invalid_request_error",
+                  f"Invalid Stripe API version: {asked}. This account answers only in API version {API_VERSION} "
+                  "(send that Stripe-Version header, or none for the account's default).")
+
+
+def _deleted_stub(obj: dict) -> dict:
+    """What Stripe answers for an object that was deleted (a customer): its id, type and `deleted: true`."""
+    return {"id": obj["id"], "object": obj["object"], "deleted": True}
 
 
 def _request_id() -> str:
     return f"req_{secrets.token_hex(7)}"
+
+
+def _headers() -> dict[str, str]:
+    return {"Request-Id": _request_id(), "Stripe-Version": API_VERSION}
 
 
 def _masked(key: str) -> str:
@@ -121,8 +160,10 @@ class StripeApi:
 
     # --- request gate ---------------------------------------------------------------------------
     def _gate(self, request: Request) -> Response | None:
-        """Authenticate, then apply any switched-on fault, as Stripe's edge would."""
+        """Authenticate, check the API version, then apply any switched-on fault, as Stripe's edge would."""
         if (refused := self._authorize(request)) is not None:
+            return refused
+        if (refused := _refuse_version(request)) is not None:
             return refused
         fault = self.faults.next_fault()
         if self.faults.delay_seconds:
@@ -159,6 +200,18 @@ class StripeApi:
         if resource != "events" and resource not in RESOURCES:
             return _error(404, "invalid_request_error", f"Unrecognized request URL (GET: /v1/{resource}).")
         params = request.query_params
+        filters = FILTERS[resource]
+        allowed = COMMON_PARAMS | set(filters)
+        arrays = {"expand"}
+        if resource in STATUS_FILTERED:
+            allowed.add("status")
+        if resource == "events":
+            allowed |= EVENT_PARAMS
+            arrays.add("types")
+        for name in params:
+            if name not in allowed and name.split("[", 1)[0] not in arrays:
+                return _error(400, "invalid_request_error", f"Received unknown parameter: {name}",
+                              code="parameter_unknown", param=name)
         try:
             limit = int(params.get("limit", "10"))
         except ValueError:
@@ -168,18 +221,19 @@ class StripeApi:
                           f"This value must be less than or equal to {MAX_LIMIT} (it currently is '{limit}').",
                           code="parameter_invalid_integer", param="limit")
         table, where, args = ("stripe.events", [], []) if resource == "events" else \
-            ("stripe.objects", ["object_type = %s"], [RESOURCES[resource]])
-        for operator, sql_operator in CREATED_OPERATORS.items():
-            if (value := params.get(f"created[{operator}]")) is not None:
+            ("stripe.objects", ["object_type = %s", "NOT deleted"], [RESOURCES[resource]])
+        created = [(f"created[{op}]", sql_op) for op, sql_op in CREATED_OPERATORS.items()] + [("created", "=")]
+        for param, sql_operator in created:
+            if (value := params.get(param)) is not None:
+                if not value.lstrip("-").isdigit():
+                    return _error(400, "invalid_request_error", f"Invalid integer: {value}",
+                                  code="parameter_invalid_integer", param=param)
                 where.append(f"created {sql_operator} %s")
                 args.append(int(value))
-        if (value := params.get("created")) is not None:
-            where.append("created = %s")
-            args.append(int(value))
-        for param, field_name in FILTERS.get(resource, {}).items():
+        for param, path in filters.items():
             if (value := params.get(param)) is not None:
-                where.append(f"data->>'{field_name}' = %s")
-                args.append(value)
+                where.append("data #>> %s = %s")
+                args += [list(path), value]
         if resource == "subscriptions":
             status = params.get("status")
             if status is None:
@@ -187,6 +241,9 @@ class StripeApi:
             elif status != "all":
                 where.append("status = %s")
                 args.append(status)
+        elif resource in STATUS_FILTERED and (status := params.get("status")) is not None:
+            where.append("status = %s")
+            args.append(status)
         if resource == "events":
             types = _bracketed(params, "types") or ([params["type"]] if "type" in params else [])
             if types:
@@ -218,7 +275,7 @@ class StripeApi:
             expand = [path.removeprefix("data.") for path in _bracketed(params, "expand")]
             items = [self._expand(conn, item, expand) for item in items]
         body = {"object": "list", "data": items, "has_more": len(rows) > limit, "url": f"/v1/{resource}"}
-        return JSONResponse(body, headers={"Request-Id": _request_id()})
+        return JSONResponse(body, headers=_headers())
 
     def retrieve(self, request: Request) -> Response:
         if (refused := self._gate(request)) is not None:
@@ -226,17 +283,20 @@ class StripeApi:
         resource, object_id = request.path_params["resource"], request.path_params["object_id"]
         with self.pool.connection() as conn:
             if resource == "events":
-                row = conn.execute("SELECT data FROM stripe.events WHERE id = %s", (object_id,)).fetchone()
+                row = conn.execute("SELECT data, false FROM stripe.events WHERE id = %s", (object_id,)).fetchone()
             elif resource in RESOURCES:
-                row = conn.execute("SELECT data FROM stripe.objects WHERE id = %s AND object_type = %s",
+                row = conn.execute("SELECT data, deleted FROM stripe.objects WHERE id = %s AND object_type = %s",
                                    (object_id, RESOURCES[resource])).fetchone()
             else:
                 return _error(404, "invalid_request_error", f"Unrecognized request URL (GET: /v1/{resource}).")
             if row is None:
                 return _error(404, "invalid_request_error", f"No such {RESOURCES.get(resource, 'event')}: "
                               f"'{object_id}'", code="resource_missing", param="id")
-            body = self._expand(conn, row[0], _bracketed(request.query_params, "expand"))
-        return JSONResponse(body, headers={"Request-Id": _request_id()})
+            if row[1]:
+                body = _deleted_stub(row[0])
+            else:
+                body = self._expand(conn, row[0], _bracketed(request.query_params, "expand"))
+        return JSONResponse(body, headers=_headers())
 
     def refuse_write(self, request: Request) -> Response:
         if (refused := self._gate(request)) is not None:
@@ -249,9 +309,10 @@ class StripeApi:
             head, _, rest = path.partition(".")
             value = obj.get(head)
             if isinstance(value, str):
-                row = conn.execute("SELECT data FROM stripe.objects WHERE id = %s", (value,)).fetchone()
+                row = conn.execute("SELECT data, deleted FROM stripe.objects WHERE id = %s", (value,)).fetchone()
                 if row is not None:
-                    obj[head] = StripeApi._expand(conn, row[0], [rest] if rest else [])
+                    obj[head] = _deleted_stub(row[0]) if row[1] else \
+                        StripeApi._expand(conn, row[0], [rest] if rest else [])
             elif isinstance(value, dict) and rest:
                 obj[head] = StripeApi._expand(conn, value, [rest])
         return obj

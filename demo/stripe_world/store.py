@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS stripe.objects (
     status      text,
     data        jsonb NOT NULL
 );
+ALTER TABLE stripe.objects ADD COLUMN IF NOT EXISTS deleted boolean NOT NULL DEFAULT false;
 CREATE INDEX IF NOT EXISTS objects_list ON stripe.objects (object_type, created DESC, id DESC);
 CREATE INDEX IF NOT EXISTS objects_customer ON stripe.objects (object_type, customer, created DESC);
 CREATE TABLE IF NOT EXISTS stripe.events (
@@ -34,8 +35,11 @@ RESOURCES = {
     "customers": "customer",
     "products": "product",
     "prices": "price",
+    "coupons": "coupon",
     "subscriptions": "subscription",
     "invoices": "invoice",
+    "invoice_payments": "invoice_payment",
+    "payment_intents": "payment_intent",
     "charges": "charge",
     "refunds": "refund",
     "disputes": "dispute",
@@ -52,26 +56,33 @@ def save(
 ) -> tuple[int, int]:
     """Upsert objects (only rows whose data changed are rewritten) and add new events.
 
+    An object carrying `"deleted": True` is stored as deleted (its other fields are its last state): the
+    server no longer lists it and a retrieve answers Stripe's stub `{"id", "object", "deleted": true}`.
+    Events are stored exactly as given (their `api_version` and `data.object` are served as they are).
     Returns (objects written, events added).
     """
     with conn.cursor() as cursor:
         cursor.execute("CREATE TEMP TABLE incoming_objects (LIKE stripe.objects) ON COMMIT DROP")
         cursor.execute("CREATE TEMP TABLE incoming_events (LIKE stripe.events) ON COMMIT DROP")
-        columns = "id, object_type, created, customer, status, data"
+        columns = "id, object_type, created, customer, status, deleted, data"
         with cursor.copy(f"COPY incoming_objects ({columns}) FROM STDIN") as copy:
             for obj in objects:
                 customer = obj.get("customer")
                 if isinstance(customer, dict):
                     customer = customer["id"]
-                copy.write_row((obj["id"], obj["object"], obj["created"], customer, obj.get("status"),
-                                json.dumps(obj, sort_keys=True)))
+                deleted = obj.get("deleted") is True
+                data = {key: value for key, value in obj.items() if key != "deleted"}
+                copy.write_row((obj["id"], obj["object"], obj["created"], customer, obj.get("status"), deleted,
+                                json.dumps(data, sort_keys=True)))
         with cursor.copy("COPY incoming_events (id, type, created, data) FROM STDIN") as copy:
             for event in events:
                 copy.write_row((event["id"], event["type"], event["created"], json.dumps(event, sort_keys=True)))
         cursor.execute(
-            "INSERT INTO stripe.objects SELECT * FROM incoming_objects ON CONFLICT (id) DO UPDATE SET "
-            "created = excluded.created, customer = excluded.customer, status = excluded.status, data = excluded.data "
-            "WHERE stripe.objects.data IS DISTINCT FROM excluded.data"
+            "INSERT INTO stripe.objects (id, object_type, created, customer, status, data, deleted)"
+            " SELECT id, object_type, created, customer, status, data, deleted FROM incoming_objects"
+            " ON CONFLICT (id) DO UPDATE SET created = excluded.created, customer = excluded.customer,"
+            " status = excluded.status, data = excluded.data, deleted = excluded.deleted"
+            " WHERE (stripe.objects.data, stripe.objects.deleted) IS DISTINCT FROM (excluded.data, excluded.deleted)"
         )
         written = cursor.rowcount
         cursor.execute("INSERT INTO stripe.events SELECT * FROM incoming_events ON CONFLICT (id) DO NOTHING")

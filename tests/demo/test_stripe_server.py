@@ -126,3 +126,93 @@ def test_sync_is_idempotent_and_matches_the_app_ledger(demo_world, client):
     customers = list(client.v1.customers.list(params={"limit": 100}).auto_paging_iter())
     assert pack_cents == purchase_cents
     assert len(customers) == paying_users == len({c.metadata["user_id"] for c in customers})
+
+
+# --- the pinned API version ------------------------------------------------------------------------------------
+
+def test_the_sdk_asks_for_the_accounts_version_and_the_server_answers_in_it(client, server):
+    from demo.stripe_world.derive import API_VERSION
+
+    response = httpx.get(f"{server.base_url}/v1/customers", headers={"Authorization": f"Bearer {server.api_key}"})
+    assert response.status_code == 200 and response.headers["Stripe-Version"] == API_VERSION  # no header: default
+    pinned = httpx.get(f"{server.base_url}/v1/customers",
+                       headers={"Authorization": f"Bearer {server.api_key}", "Stripe-Version": API_VERSION})
+    assert pinned.status_code == 200 and pinned.json() == response.json()
+    assert client.v1.customers.list(params={"limit": 1}).data  # the SDK sends its own (pinned) version
+
+
+@pytest.mark.parametrize("version", ["2024-06-20", "2025-03-31.basil", "not-a-version"])
+def test_a_version_the_account_does_not_speak_is_refused_with_stripes_error(server, version):
+    response = httpx.get(f"{server.base_url}/v1/invoices/in_any",
+                         headers={"Authorization": f"Bearer {server.api_key}", "Stripe-Version": version})
+    error = response.json()["error"]
+    assert response.status_code == 400 and error["type"] == "invalid_request_error"
+    assert error["message"].startswith(f"Invalid Stripe API version: {version}.") and "2026-10-28.endive" in error[
+        "message"]
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe.StripeClient(server.api_key, base_addresses={"api": server.base_url},
+                            stripe_version=version).v1.customers.list()
+    assert caught.value.http_status == 400 and "Invalid Stripe API version" in str(caught.value)
+
+
+def test_an_unknown_list_parameter_is_refused_as_stripe_does(client):
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.charges.list(params={"limit": 1, "invoice": "in_x"})  # charge.invoice is gone: no such filter
+    assert caught.value.http_status == 400 and caught.value.code == "parameter_unknown"
+    assert caught.value.param == "invoice"
+
+
+# --- a crafted account: invoice payments and deleted customers ----------------------------------------------------
+
+def _customer(cid: str, created: int, **extra) -> dict:
+    return {"id": cid, "object": "customer", "created": created, "email": f"{cid}@example.com", "name": cid,
+            "livemode": False, "metadata": {}, **extra}
+
+
+def _invoice_payment(ipid: str, invoice: str, intent: str, created: int, status: str = "paid") -> dict:
+    return {"id": ipid, "object": "invoice_payment", "created": created, "invoice": invoice, "amount_paid": 500,
+            "amount_requested": 500, "currency": "usd", "is_default": True, "livemode": False, "status": status,
+            "payment": {"type": "payment_intent", "payment_intent": intent},
+            "status_transitions": {"paid_at": created, "canceled_at": None}}
+
+
+@pytest.fixture(scope="module")
+def crafted(fresh_database):
+    from demo.stripe_world.store import ensure_schema, save
+
+    url = fresh_database("stripe_server_crafted")
+    gone = _customer("cus_gone", 1_000)
+    event = {"id": "evt_gone", "object": "event", "api_version": "2026-10-28.endive", "created": 2_000,
+             "type": "customer.deleted", "data": {"object": gone}, "livemode": False, "pending_webhooks": 0,
+             "request": {"id": None, "idempotency_key": None}}
+    with connect(url) as conn:
+        ensure_schema(conn)
+        save(conn, [_customer("cus_kept", 1_001), {**gone, "deleted": True},
+                    _invoice_payment("inpay_1", "in_1", "pi_1", 1_100),
+                    _invoice_payment("inpay_2", "in_2", "pi_2", 1_200),
+                    _invoice_payment("inpay_3", "in_2", "pi_3", 1_300, status="open")], [event])
+        conn.commit()
+    with running_stripe_server(url) as running:
+        yield stripe.StripeClient(running.api_key, base_addresses={"api": running.base_url}), running
+
+
+def test_deleted_customers_are_not_listed_and_retrieve_answers_the_deleted_stub(crafted):
+    client, server = crafted
+    assert [c.id for c in client.v1.customers.list().data] == ["cus_kept"]
+    gone = client.v1.customers.retrieve("cus_gone")
+    assert gone.to_dict() == {"id": "cus_gone", "object": "customer", "deleted": True}
+    event = client.v1.events.retrieve("evt_gone")
+    assert event.type == "customer.deleted" and event.data.object.email == "cus_gone@example.com"
+
+
+def test_invoice_payments_list_and_retrieve_with_stripes_filters(crafted):
+    client, _ = crafted
+    every = client.v1.invoice_payments.list()
+    assert [p.id for p in every.data] == ["inpay_3", "inpay_2", "inpay_1"]
+    assert [p.id for p in client.v1.invoice_payments.list(params={"invoice": "in_2"}).data] == ["inpay_3", "inpay_2"]
+    by_intent = client.v1.invoice_payments.list(params={"payment": {"type": "payment_intent",
+                                                                    "payment_intent": "pi_1"}})
+    assert [p.id for p in by_intent.data] == ["inpay_1"]
+    assert [p.id for p in client.v1.invoice_payments.list(params={"status": "open"}).data] == ["inpay_3"]
+    one = client.v1.invoice_payments.retrieve("inpay_2")
+    assert one.invoice == "in_2" and one.payment.payment_intent == "pi_2"
