@@ -6,6 +6,7 @@ here drives its command-line tools and gunicorn from `settings.superset.venv` as
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -28,6 +29,8 @@ SUPERSET_VERSION = "6.1.0"
 # As published, 6.1.0 also needs rich and flask-caching 2.3.1 to start and cachetools to import assets;
 # psycopg2 is its PostgreSQL driver.
 REQUIREMENTS = (f"apache-superset=={SUPERSET_VERSION}", "rich", "flask-caching==2.3.1", "cachetools", "psycopg2-binary")
+# The tested install of Superset's virtualenv, every package pinned (pip constraints; `make lock` rewrites it).
+LOCK_FILE = Path(__file__).resolve().parents[2] / "constraints" / "superset.txt"
 CONFIG_FILE = Path(__file__).with_name("superset_config.py")
 METADATA_DB = "superset"
 METADATA_ROLE = "superset"
@@ -56,10 +59,16 @@ def _bin(settings: Settings, name: str) -> Path:
     return settings.superset.venv / "bin" / name
 
 
+def _install_stamp() -> str:
+    """What an install was made from: the requirements and the lock (a changed lock means a reinstall)."""
+    lock = LOCK_FILE.read_text() if LOCK_FILE.exists() else ""
+    return "\n".join(REQUIREMENTS) + "\n# lock " + hashlib.sha256(lock.encode()).hexdigest()
+
+
 def is_installed(settings: Settings | None = None) -> bool:
     settings = settings or get_settings()
     stamp = settings.superset.venv / ".reelhouse-installed"
-    return stamp.exists() and stamp.read_text() == "\n".join(REQUIREMENTS)
+    return stamp.exists() and stamp.read_text() == _install_stamp()
 
 
 def install(settings: Settings | None = None, say: Say = _quiet) -> Path:
@@ -73,9 +82,10 @@ def install(settings: Settings | None = None, say: Say = _quiet) -> Path:
     base_python = getattr(sys, "_base_executable", sys.executable)
     _run([base_python, "-m", "venv", str(venv)], "creating Superset's virtualenv")
     say(f"installing {', '.join(REQUIREMENTS)} (about 2 minutes)")
-    _run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", *REQUIREMENTS],
+    constraints = ["-c", str(LOCK_FILE)] if LOCK_FILE.exists() else []
+    _run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", *constraints, *REQUIREMENTS],
          "installing Superset", timeout=1800)
-    (venv / ".reelhouse-installed").write_text("\n".join(REQUIREMENTS))
+    (venv / ".reelhouse-installed").write_text(_install_stamp())
     return venv
 
 
