@@ -19,8 +19,8 @@ def sync_stripe_world(app_url: str, store_url: str, *, reset: bool = False, prog
     task = progress.add_task("deriving the Stripe account", total=3) if progress else None
     with connect(app_url) as app:
         users = {
-            row[0]: AppUser(row[0], row[1], row[2])
-            for row in app.execute("SELECT id, email, full_name FROM users")
+            row[0]: AppUser(*row)
+            for row in app.execute("SELECT id, email, full_name, extract(epoch FROM deleted_at)::bigint FROM users")
         }
         facts = [
             BillingFact(*row)

@@ -305,17 +305,28 @@ class StripeApi:
 
     @staticmethod
     def _expand(conn: psycopg.Connection, obj: dict, paths: list[str]) -> dict:
+        """Replace the ids at `paths` (`customer`, `discounts`, `latest_invoice.customer`) with their objects."""
         for path in paths:
             head, _, rest = path.partition(".")
-            value = obj.get(head)
-            if isinstance(value, str):
-                row = conn.execute("SELECT data, deleted FROM stripe.objects WHERE id = %s", (value,)).fetchone()
-                if row is not None:
-                    obj[head] = _deleted_stub(row[0]) if row[1] else \
-                        StripeApi._expand(conn, row[0], [rest] if rest else [])
-            elif isinstance(value, dict) and rest:
-                obj[head] = StripeApi._expand(conn, value, [rest])
+            if head not in obj:
+                continue
+            value = obj[head]
+            if isinstance(value, list):
+                obj[head] = [StripeApi._expand_one(conn, item, rest) for item in value]
+            else:
+                obj[head] = StripeApi._expand_one(conn, value, rest)
         return obj
+
+    @staticmethod
+    def _expand_one(conn: psycopg.Connection, value: Any, rest: str) -> Any:
+        if isinstance(value, str):
+            row = conn.execute("SELECT data, deleted FROM stripe.objects WHERE id = %s", (value,)).fetchone()
+            if row is None:
+                return value
+            return _deleted_stub(row[0]) if row[1] else StripeApi._expand(conn, row[0], [rest] if rest else [])
+        if isinstance(value, dict) and rest:
+            return StripeApi._expand(conn, value, [rest])
+        return value
 
 
 def create_app(store_url: str, api_key: str, faults: Faults | None = None) -> Starlette:

@@ -72,7 +72,8 @@ def save(
                     customer = customer["id"]
                 deleted = obj.get("deleted") is True
                 data = {key: value for key, value in obj.items() if key != "deleted"}
-                copy.write_row((obj["id"], obj["object"], obj["created"], customer, obj.get("status"), deleted,
+                created = obj["created"] if "created" in obj else obj["start"]  # a discount has only `start`
+                copy.write_row((obj["id"], obj["object"], created, customer, obj.get("status"), deleted,
                                 json.dumps(data, sort_keys=True)))
         with cursor.copy("COPY incoming_events (id, type, created, data) FROM STDIN") as copy:
             for event in events:

@@ -124,8 +124,13 @@ def test_sync_is_idempotent_and_matches_the_app_ledger(demo_world, client):
     charges = list(client.v1.charges.list(params={"limit": 100}).auto_paging_iter())
     pack_cents = sum(c.amount for c in charges if "pack_id" in c.metadata and c.status == "succeeded")
     customers = list(client.v1.customers.list(params={"limit": 100}).auto_paging_iter())
+    deleted = [e.data.object for e in client.v1.events.list(params={"limit": 100, "type": "customer.deleted"})
+               .auto_paging_iter()]
     assert pack_cents == purchase_cents
-    assert len(customers) == paying_users == len({c.metadata["user_id"] for c in customers})
+    assert deleted, "the demo account must have deleted customers (not listed any more)"
+    assert not {c.id for c in customers} & {c.id for c in deleted}
+    every = customers + deleted  # a user whose customer was deleted and who paid again has two
+    assert len({c.metadata["user_id"] for c in every}) == paying_users
 
 
 # --- the pinned API version ------------------------------------------------------------------------------------
