@@ -60,6 +60,40 @@ def chance(*parts: object) -> float:
     return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big") / 2**64
 
 
+# --- the account's chances, each a pure function of ids (demo/stripe_world/scenario.py picks ids by them) ------
+
+def is_annual(user_id: int) -> bool:
+    return chance("annual", user_id) < ANNUAL_SHARE
+
+
+def coupon_of(user_id: int) -> str | None:
+    roll = chance("coupon", user_id)
+    return "LAUNCH20" if roll < 0.1 else "FRIENDS5" if roll < 0.13 else None
+
+
+def is_taxed(customer_id: str) -> bool:
+    return chance("tax", customer_id) < 0.3
+
+
+def erased_on_request(user_id: int) -> bool:
+    return chance("erase", user_id) < 0.15
+
+
+def declined_first(invoice_id: str) -> bool:
+    return chance("declined", invoice_id) < 0.06
+
+
+def dispute_of(txn_id: int) -> str | None:
+    """None, "inquiry" or "chargeback" for a credit-pack purchase."""
+    if chance("dispute", txn_id) >= 0.02:
+        return None
+    return "inquiry" if chance("inquiry", txn_id) < 0.4 else "chargeback"
+
+
+def chargeback_lost(txn_id: int) -> bool:
+    return chance("lost", txn_id) < 0.65
+
+
 @dataclass(frozen=True)
 class BillingFact:
     txn_id: int
@@ -201,7 +235,10 @@ class AccountBuilder:
 
     # --- plumbing ---------------------------------------------------------------------------------------------
     def emit(self, event_type: str, obj: dict, at: int, previous: dict | None = None, key: object = None) -> None:
-        data: dict[str, Any] = {"object": copy.deepcopy(obj)}
+        snapshot = copy.deepcopy(obj)
+        for embedded in snapshot.get("balance_transactions") or []:  # a dispute's, as they stood at `at`
+            embedded["status"] = "available" if embedded["available_on"] <= at else "pending"
+        data: dict[str, Any] = {"object": snapshot}
         if previous:
             data["previous_attributes"] = copy.deepcopy(previous)
         self.events.append({
@@ -349,10 +386,11 @@ class AccountBuilder:
         amount_left = amount_off or 0
         for line in lines:
             discount = 0
-            if discount_id and line["discountable"]:
-                discount = round(line["amount"] * percent_off / 100) if percent_off else min(amount_left,
-                                                                                            line["amount"])
-                amount_left -= discount if amount_off else 0
+            if discount_id:  # a proration is not discountable: its amount is already net (classic billing mode)
+                if line["discountable"]:
+                    discount = round(line["amount"] * percent_off / 100) if percent_off else min(amount_left,
+                                                                                                line["amount"])
+                    amount_left -= discount if amount_off else 0
                 line["discounts"] = [discount_id]
                 line["discount_amounts"] = [{"amount": discount, "discount": discount_id}]
             if sub.taxed:
@@ -442,7 +480,7 @@ class AccountBuilder:
             "payment": {"payment_intent": intent["id"], "type": "payment_intent"}, "status": "open",
             "status_transitions": {"canceled_at": None, "paid_at": None},
         })
-        failed_first = chance("declined", invoice_id) < 0.06
+        failed_first = declined_first(invoice_id)
         paid_at = at + 2 * DAY if failed_first else at + 60
         if failed_first:
             self.charge(f"{invoice_id}-attempt1", customer, intent, at + 60, succeeded=False)
@@ -477,12 +515,11 @@ class AccountBuilder:
         sub.item.update(price=price, plan=_plan(price))
 
     def start_subscription(self, customer: dict, user_id: int, plan: str, at: int) -> SubscriptionState:
-        interval = "year" if chance("annual", user_id) < ANNUAL_SHARE else "month"
+        interval = "year" if is_annual(user_id) else "month"
         price = self.prices[f"price_{plan}_{interval}ly"]
         sub_id = stable_id("sub", user_id, at)
-        roll = chance("coupon", user_id)
-        coupon = "LAUNCH20" if roll < 0.1 else "FRIENDS5" if roll < 0.13 else None
-        taxed = chance("tax", customer["id"]) < 0.3
+        coupon = coupon_of(user_id)
+        taxed = is_taxed(customer["id"])
         discounts = []
         if coupon:
             discount = self.put({
@@ -553,9 +590,10 @@ class AccountBuilder:
             self.emit("customer.subscription.updated", sub.obj, at, previous)
             return
         # An upgrade restarts the billing cycle now: the unused time of the old price is credited (a proration,
-        # listed first), then the new price's full period is billed.
+        # listed first, net of the subscription's discount as Stripe's classic billing mode computes it), then the
+        # new price's full period is billed.
         start, end = sub.item["current_period_start"], sub.period_end
-        unused = round(old["unit_amount"] * (end - at) / (end - start))
+        unused = round(self._net_price(sub, old) * (end - at) / (end - start))
         invoice_id = stable_id("in", sub.obj["id"], at)
         credit = self._line(invoice_id, sub, old, -unused, at, end,
                             f"Unused time on VidSpark {old['product'][5:].title()} after {_date(at)}",
@@ -567,6 +605,15 @@ class AccountBuilder:
         self.invoice(sub, at, "subscription_update", (at, at), [credit, self._period_line(sub, invoice_id, at)])
         sub.obj["latest_invoice"] = invoice_id
         self.emit("customer.subscription.updated", sub.obj, at, previous)
+
+    @staticmethod
+    def _net_price(sub: SubscriptionState, price: dict) -> int:
+        """What one period of `price` costs after the subscription's coupon."""
+        if not sub.coupon:
+            return price["unit_amount"]
+        percent_off, amount_off, _ = COUPONS[sub.coupon]
+        off = round(price["unit_amount"] * percent_off / 100) if percent_off else min(amount_off, price["unit_amount"])
+        return price["unit_amount"] - off
 
     def upcoming(self, sub: SubscriptionState, at: int) -> None:
         """invoice.upcoming: a preview of the renewal invoice, which has no id yet."""
@@ -624,9 +671,10 @@ class AccountBuilder:
         charge = self.charge(f"purchase-{fact.txn_id}", customer, intent, fact.created)
         self.charge_of_purchase[fact.txn_id] = charge["id"]
         disputed_at = fact.created + 10 * DAY
-        if chance("dispute", fact.txn_id) < 0.02 and disputed_at <= self.now:
+        kind = dispute_of(fact.txn_id)
+        if kind is not None and disputed_at <= self.now:
             # A refunded charge only ever draws an inquiry (the bank asks, the refund answers it).
-            inquiry = chance("inquiry", fact.txn_id) < 0.4 or (refunded_at is not None and refunded_at <= disputed_at)
+            inquiry = kind == "inquiry" or (refunded_at is not None and refunded_at <= disputed_at)
             self.dispute(charge, fact.txn_id, disputed_at, inquiry)
 
     def dispute(self, charge: dict, key: int, at: int, inquiry: bool) -> None:
@@ -659,7 +707,7 @@ class AccountBuilder:
         previous = {"status": obj["status"]}
         if inquiry:
             obj["status"] = "warning_closed"
-        elif chance("lost", key) < 0.65:
+        elif chargeback_lost(key):
             obj["status"] = "lost"
         else:
             obj["status"] = "won"
@@ -698,7 +746,7 @@ class AccountBuilder:
         customer: dict | None = None
         generation = 0
         last_billed = 0
-        erase_on_request = chance("erase", user.user_id) < 0.15
+        erase_on_request = erased_on_request(user.user_id)
         refunded_at = {fact.reference_id: fact.created for fact in facts if fact.type == "refund"}
 
         def settle(until: int) -> None:

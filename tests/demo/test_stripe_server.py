@@ -221,3 +221,159 @@ def test_invoice_payments_list_and_retrieve_with_stripes_filters(crafted):
     assert [p.id for p in client.v1.invoice_payments.list(params={"status": "open"}).data] == ["inpay_3"]
     one = client.v1.invoice_payments.retrieve("inpay_2")
     assert one.invoice == "in_2" and one.payment.payment_intent == "pi_2"
+
+
+# --- the derived account's shapes (the covering scenario: one of every case) --------------------------------------
+
+@pytest.fixture(scope="module")
+def account():
+    from demo.stripe_world.derive import build_account
+    from demo.stripe_world.scenario import covering_scenario
+
+    built = covering_scenario()
+    objects, events = build_account(built.users, built.facts, built.now)
+    by_type: dict[str, list[dict]] = {}
+    for obj in objects:
+        by_type.setdefault(obj["object"], []).append(obj)
+    return {"scenario": built, "objects": {o["id"]: o for o in objects}, "by_type": by_type, "events": events}
+
+
+START = 1_767_225_600 + 280 * 86_400  # demo/stripe_world/scenario.py's START
+
+
+def _subscription_of(account, role: str) -> dict:
+    user_id = str(account["scenario"].who[role])
+    return next(s for s in account["by_type"]["subscription"] if s["metadata"]["user_id"] == user_id)
+
+
+def _invoices_of(account, subscription_id: str) -> list[dict]:
+    invoices = [i for i in account["by_type"]["invoice"]
+                if i["parent"]["subscription_details"]["subscription"] == subscription_id]
+    return sorted(invoices, key=lambda i: i["created"])
+
+
+def test_every_invoice_adds_up_and_links_to_its_payment_through_an_invoice_payment(account):
+    objects = account["objects"]
+    payments = {p["invoice"]: p for p in account["by_type"]["invoice_payment"]}
+    for invoice in account["by_type"]["invoice"]:
+        lines = invoice["lines"]["data"]
+        discount = sum(d["amount"] for line in lines for d in line["discount_amounts"])
+        tax = sum(t["amount"] for line in lines for t in line["taxes"])
+        assert invoice["subtotal"] == sum(line["amount"] for line in lines)
+        assert invoice["total"] == invoice["subtotal"] - discount + tax
+        assert sum(t["amount"] for t in invoice["total_taxes"]) == tax
+        assert not {"subscription", "charge", "paid", "tax", "payment_intent"} & invoice.keys()
+        assert all(objects[line["pricing"]["price_details"]["price"]]["object"] == "price" for line in lines)
+        payment = payments[invoice["id"]]
+        intent = objects[payment["payment"]["payment_intent"]]
+        assert payment["amount_requested"] == invoice["amount_due"] == intent["amount"]
+        if invoice["status"] == "paid":
+            charge = objects[intent["latest_charge"]]
+            assert payment["status"] == "paid" and payment["amount_paid"] == invoice["amount_paid"] == charge["amount"]
+            assert charge["status"] == "succeeded" and charge["payment_intent"] == intent["id"]
+    assert all("invoice" not in charge for charge in account["by_type"]["charge"])
+    assert len(payments) == len(account["by_type"]["invoice"])
+
+
+def test_a_mid_year_upgrade_credits_the_unused_time_first_then_bills_the_new_period(account):
+    subscription = _subscription_of(account, "annual_upgrade")
+    created, upgrade = _invoices_of(account, subscription["id"])
+    assert upgrade["billing_reason"] == "subscription_update"
+    credit, new_period = upgrade["lines"]["data"]
+    credit_details = credit["parent"]["subscription_item_details"]
+    assert credit_details["proration"] is True and credit["amount"] < 0 and credit["discountable"] is False
+    assert credit_details["proration_details"]["credited_items"] == {
+        "invoice": created["id"], "invoice_line_items": [created["lines"]["data"][0]["id"]]}
+    assert credit["pricing"]["price_details"]["price"] == "price_pro_yearly"
+    assert credit["discount_amounts"] == [{"amount": 0, "discount": subscription["discounts"][0]}]
+    paid_net = created["lines"]["data"][0]["amount"] - created["lines"]["data"][0]["discount_amounts"][0]["amount"]
+    assert -credit["amount"] == round(paid_net * (credit["period"]["end"] - credit["period"]["start"])
+                                      / (365 * 86_400))
+    assert new_period["parent"]["subscription_item_details"]["proration"] is False
+    assert new_period["pricing"]["price_details"]["price"] == "price_business_yearly"
+    assert new_period["period"]["start"] == upgrade["created"] == subscription["billing_cycle_anchor"]
+    assert new_period["taxes"] and credit["taxes"][0]["amount"] < 0
+
+
+def test_subscription_periods_live_on_items_and_cancellations_keep_stripes_dates(account):
+    for subscription in account["by_type"]["subscription"]:
+        assert not {"current_period_start", "current_period_end", "discount", "plan"} & subscription.keys()
+        item = subscription["items"]["data"][0]
+        assert item["current_period_end"] > item["current_period_start"]
+        assert item["price"]["unit_amount_decimal"] == str(item["price"]["unit_amount"])
+    upgraded = _subscription_of(account, "annual_upgrade")
+    assert upgraded["status"] == "active" and upgraded["cancel_at_period_end"] is True
+    assert upgraded["cancel_at"] == upgraded["items"]["data"][0]["current_period_end"]
+    assert upgraded["canceled_at"] == START + 70 * 86_400  # when the user went back to the free plan
+    reactivated = _subscription_of(account, "annual_downgrade")
+    assert reactivated["status"] == "active" and reactivated["cancel_at_period_end"] is False
+    assert reactivated["items"]["data"][0]["price"]["id"] == "price_pro_yearly"
+    assert [i["billing_reason"] for i in _invoices_of(account, reactivated["id"])] == ["subscription_create"]
+    dunned = _subscription_of(account, "dunning")
+    assert dunned["status"] == "canceled" and dunned["cancellation_details"]["reason"] == "payment_failed"
+    assert dunned["ended_at"] == dunned["items"]["data"][0]["current_period_end"] + 3 * 86_400
+    renewed = _subscription_of(account, "annual_renewal")
+    first, renewal = _invoices_of(account, renewed["id"])
+    assert renewal["billing_reason"] == "subscription_cycle"
+    assert (renewal["period_start"], renewal["period_end"]) == (first["created"], first["created"] + 365 * 86_400)
+    assert renewal["lines"]["data"][0]["period"]["start"] == renewal["created"]
+    changed = _invoices_of(account, _subscription_of(account, "monthly_changes")["id"])
+    assert [i["lines"]["data"][0]["pricing"]["price_details"]["price"] for i in changed] == [
+        "price_pro_monthly", "price_business_monthly", "price_pro_monthly"]
+
+
+def test_credit_packs_disputes_and_refunds_move_money_as_stripe_does(account):
+    objects, txns = account["objects"], account["scenario"].txns
+    charges = {c["metadata"].get("credit_transaction_id"): c for c in account["by_type"]["charge"]}
+    invoiced_intents = {p["payment"]["payment_intent"] for p in account["by_type"]["invoice_payment"]}
+    disputes = {d["charge"]: d for d in account["by_type"]["dispute"]}
+    for txn in txns.values():
+        charge = charges[str(txn)]
+        assert charge["payment_intent"] not in invoiced_intents
+        assert objects[charge["payment_intent"]]["status"] == "succeeded"
+    status = {role: disputes[charges[str(txn)]["id"]] for role, txn in txns.items() if charges[str(txn)]["disputed"]}
+    assert {role: d["status"] for role, d in status.items()} == {
+        "lost": "lost", "won": "won", "inquiry": "warning_closed", "refunded_disputed": "warning_closed"}
+    assert [(t["amount"], t["fee"], t["reporting_category"]) for t in status["lost"]["balance_transactions"]] == [
+        (-800, 1500, "dispute")]
+    assert sum(t["amount"] for t in status["won"]["balance_transactions"]) == 0
+    assert status["inquiry"]["balance_transactions"] == status["refunded_disputed"]["balance_transactions"] == []
+    assert charges[str(txns["refunded"])]["refunded"] and not charges[str(txns["plain"])]["disputed"]
+
+
+def test_deleted_customers_and_a_customer_who_comes_back(account):
+    who, events = account["scenario"].who, account["events"]
+    customers = account["by_type"]["customer"]
+    gone = [c for c in customers if c.get("deleted")]
+    assert {c["metadata"]["user_id"] for c in gone} == {str(who["app_deleted"]), str(who["erased_returning"])}
+    deletions = {e["data"]["object"]["id"]: e for e in events if e["type"] == "customer.deleted"}
+    assert set(deletions) == {c["id"] for c in gone}
+    assert all(e["data"]["object"]["email"] and "deleted" not in e["data"]["object"] for e in deletions.values())
+    app_deleted = next(c for c in gone if c["metadata"]["user_id"] == str(who["app_deleted"]))
+    assert deletions[app_deleted["id"]]["created"] == account["scenario"].users[who["app_deleted"]].deleted_at
+    returning = [c for c in customers if c["metadata"]["user_id"] == str(who["erased_returning"])]
+    assert len(returning) == 2 and sum(not c.get("deleted") for c in returning) == 1
+
+
+def test_upcoming_invoice_events_have_no_id_and_every_event_is_in_the_pinned_version(account):
+    upcoming = [e for e in account["events"] if e["type"] == "invoice.upcoming"]
+    assert upcoming and all("id" not in e["data"]["object"] and e["data"]["object"]["billing_reason"] == "upcoming"
+                            for e in upcoming)
+    assert {e["api_version"] for e in account["events"]} == {"2026-10-28.endive"}
+    failed = [e["data"]["object"] for e in account["events"] if e["type"] == "charge.failed"]
+    retried = {c["payment_intent"] for c in account["by_type"]["charge"] if c["status"] == "succeeded"}
+    assert failed and all(c["payment_intent"] in retried for c in failed)
+
+
+def test_rederiving_later_never_changes_or_backdates_what_was_already_sent(account):
+    """The sync is incremental: an account derived at an earlier clock is a prefix of the later one."""
+    from demo.stripe_world.derive import build_account
+
+    built = account["scenario"]
+    for earlier in (built.now - 300 * 86_400, built.now - 70 * 86_400, built.now - 5 * 86_400):
+        facts = [f for f in built.facts if f.created <= earlier]
+        _, early_events = build_account(built.users, facts, earlier)
+        later = {e["id"]: e for e in account["events"]}
+        assert all(e["created"] <= earlier for e in early_events)
+        assert [e for e in early_events if later.get(e["id"]) != e] == []
+        assert {e["id"] for e in account["events"] if e["created"] <= earlier} == {e["id"] for e in early_events}
