@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS demo_meta.world (
     meta jsonb NOT NULL
 );
 """
+EXPORT_LOG_RETENTION_DAYS = 30
 # Rows found by a column other than id when they change.
 UPDATE_KEYS = {"user_credits": "user_id"}
 
@@ -79,6 +80,7 @@ def advance_app_world(app_url: str, *, hours: int, progress=None) -> str:
             raise ReelhouseError("no demo world in this database yet: run `reelhouse demo generate` first")
         state, meta = conn.execute("SELECT state, meta::text FROM demo_meta.world").fetchone()
         world = World.loads(bytes(state), meta)
+        conn.execute(SCHEMA_SQL.read_text())  # tables added since this world was generated (all IF NOT EXISTS)
         sink = RowSink(conn)
         simulation = Simulation(world, sink)
         task = progress.add_task(f"advancing {hours}h", total=hours) if progress else None
@@ -98,6 +100,9 @@ def _finish(conn, simulation: Simulation, sink: RowSink) -> None:
     for entry_id, _published, views in world.changelog[-3:]:
         simulation.updates.setdefault(("changelog_entries", entry_id), {}).update(view_count=views, updated_at=now)
     _apply_updates(conn, simulation.updates)
+    # The app's nightly cron (seed 001, 02:00 UTC) deletes export logs older than 30 days: as its last run did.
+    last_cleanup = (world.clock - 2 * HOUR) // DAY * DAY + 2 * HOUR
+    conn.execute("DELETE FROM export_logs WHERE created_at < %s", (ts(last_cleanup - EXPORT_LOG_RETENTION_DAYS * DAY),))
     blob, meta = world.dumps()
     conn.execute(
         "INSERT INTO demo_meta.world (state, meta) VALUES (%s, %s) "

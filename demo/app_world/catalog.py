@@ -92,3 +92,27 @@ FIRST_NAMES = ("Ava", "Liam", "Maya", "Noah", "Zoe", "Ethan", "Iris", "Omar", "L
                "Sofia", "Theo", "Yuki", "Ines", "Marco", "Priya", "Jonas", "Chloe")
 LAST_NAMES = ("Silva", "Chen", "Patel", "Müller", "Garcia", "Kim", "Rossi", "Novak", "Okafor", "Dubois",
               "Haddad", "Larsen", "Moreau", "Tanaka", "Walsh")
+
+# seed 001 quizzes: multiple-choice questions (options A-D) on a lesson.
+QUIZ_OPTIONS = ("A", "B", "C", "D")
+QUIZ_QUESTION_STEMS = (
+    "Which shot type opens the lesson's example?",
+    "What does a structural edit change?",
+    "Which aspect ratio suits a vertical short?",
+    "How many credits does a 30 second render use?",
+    "What happens when a render fails at 99%?",
+    "Which template category fits a product launch?",
+    "What is the first step of the export checklist?",
+    "Which setting keeps audio in sync?",
+    "When should you split a long lesson?",
+    "What does the completion rate measure?",
+    "Which file format keeps transparency?",
+    "What is a scene, compared with a shot?",
+)
+
+# seed 001 export_logs: the creator dashboard's export types and formats (PDF and Excel are "coming soon").
+EXPORT_LOG_TYPES = ("students", "progress", "chat", "analytics", "quiz_results", "videos")
+EXPORT_LOG_TYPE_WEIGHTS = (0.35, 0.2, 0.12, 0.15, 0.12, 0.06)
+EXPORT_LOG_FORMATS = ("csv", "json", "pdf", "xlsx")
+EXPORT_LOG_FORMAT_WEIGHTS = (0.62, 0.3, 0.05, 0.03)
+EXPORT_LOG_MAX_BYTES = 100 * 1024 * 1024  # seed 001: file size limit 100MB

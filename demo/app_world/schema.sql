@@ -249,6 +249,29 @@ CREATE TABLE IF NOT EXISTS quiz_attempts (
     updated_at      timestamptz NOT NULL
 );
 
+-- A quiz's multiple-choice questions and each attempt's answers (seed 001 "Question Analysis: which questions
+-- students find difficult"). An attempt answers every question once; its score is round(100 x correct / questions).
+CREATE TABLE IF NOT EXISTS quiz_questions (
+    id              bigint PRIMARY KEY,
+    quiz_id         bigint NOT NULL REFERENCES quizzes (id),
+    position        integer NOT NULL,
+    prompt          text NOT NULL,
+    correct_option  text NOT NULL CHECK (correct_option IN ('A', 'B', 'C', 'D')),
+    created_at      timestamptz NOT NULL,
+    updated_at      timestamptz NOT NULL,
+    deleted_at      timestamptz
+);
+
+CREATE TABLE IF NOT EXISTS quiz_answers (
+    id              bigint PRIMARY KEY,
+    attempt_id      bigint NOT NULL REFERENCES quiz_attempts (id),
+    question_id     bigint NOT NULL REFERENCES quiz_questions (id),
+    selected_option text NOT NULL CHECK (selected_option IN ('A', 'B', 'C', 'D')),
+    is_correct      boolean NOT NULL,
+    created_at      timestamptz NOT NULL,
+    updated_at      timestamptz NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS chat_messages (
     id              bigint PRIMARY KEY,
     creator_id      bigint NOT NULL REFERENCES creators (id),
@@ -260,6 +283,24 @@ CREATE TABLE IF NOT EXISTS chat_messages (
     helpful_rating  smallint CHECK (helpful_rating BETWEEN 1 AND 5),   -- assistant replies only
     created_at      timestamptz NOT NULL,
     updated_at      timestamptz NOT NULL
+);
+
+-- seed 001 export_logs: audit log of the creator dashboard's data exports, with the `error_message` column the
+-- doc's troubleshooting section reads. The app's nightly cron (02:00 UTC) deletes rows older than 30 days.
+CREATE TABLE IF NOT EXISTS export_logs (
+    id              bigint PRIMARY KEY,
+    creator_id      bigint NOT NULL REFERENCES creators (id),
+    export_type     text NOT NULL
+        CHECK (export_type IN ('students', 'progress', 'chat', 'analytics', 'quiz_results', 'videos')),
+    format          text NOT NULL CHECK (format IN ('csv', 'json', 'pdf', 'xlsx')),
+    file_url        text,
+    file_size_bytes integer,
+    filters         jsonb,
+    status          text NOT NULL CHECK (status IN ('pending', 'processing', 'completed', 'failed')),
+    error_message   text,
+    created_at      timestamptz NOT NULL,
+    updated_at      timestamptz NOT NULL,
+    completed_at    timestamptz
 );
 
 CREATE TABLE IF NOT EXISTS changelog_entries (

@@ -41,8 +41,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                        "completed", "last_watched_at", "created_at", "updated_at"),
     "quizzes": ("id", "creator_id", "video_id", "title", "pass_score", "created_at", "updated_at", "deleted_at"),
     "quiz_attempts": ("id", "quiz_id", "student_id", "score", "passed", "created_at", "updated_at"),
+    "quiz_questions": ("id", "quiz_id", "position", "prompt", "correct_option", "created_at", "updated_at",
+                       "deleted_at"),
+    "quiz_answers": ("id", "attempt_id", "question_id", "selected_option", "is_correct", "created_at", "updated_at"),
     "chat_messages": ("id", "creator_id", "student_id", "video_id", "session_id", "role", "content",
                       "helpful_rating", "created_at", "updated_at"),
+    "export_logs": ("id", "creator_id", "export_type", "format", "file_url", "file_size_bytes", "filters", "status",
+                    "error_message", "created_at", "updated_at", "completed_at"),
     "changelog_entries": ("id", "title", "version", "view_count", "video_url", "thumbnail_url", "published_at",
                           "created_at", "updated_at"),
     "project_memory": ("id", "user_id", "video_id", "memory_type", "asset_type", "asset_url", "file_size_bytes",
@@ -56,8 +61,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 LOAD_ORDER = (
     "users", "creators", "students", "enrollments", "templates", "changelog_entries", "videos", "template_usage",
     "user_credits", "credit_transactions", "exports", "export_analytics", "messages", "scenes", "scene_iterations",
-    "paywall_events", "api_usage_metrics", "api_usage_log", "video_progress", "quizzes", "quiz_attempts",
-    "chat_messages", "project_memory", "video_ready_events", "user_api_keys",
+    "paywall_events", "api_usage_metrics", "api_usage_log", "video_progress", "quizzes", "quiz_questions",
+    "quiz_attempts", "quiz_answers", "chat_messages", "export_logs", "project_memory", "video_ready_events",
+    "user_api_keys",
 )
 
 

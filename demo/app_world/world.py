@@ -34,10 +34,15 @@ USER_ARRAYS = ("user_id", "signup", "churn", "plan", "balance", "lifetime", "nex
 STUDENT_ARRAYS = ("student_id", "s_creator", "s_signup", "s_churn", "s_p_active", "s_last_active", "s_deleted")
 CREATOR_ARRAYS = ("creator_id", "creator_user_idx", "popularity")
 LESSON_ARRAYS = ("lesson_creator_idx", "lesson_video_id", "lesson_duration")
-QUIZ_ARRAYS = ("quiz_id", "quiz_creator_idx", "quiz_difficulty")
+QUIZ_ARRAYS = ("quiz_id", "quiz_creator_idx", "quiz_difficulty", "quiz_first_question", "quiz_questions")
+# Per quiz question, at index question id - 1 (questions are numbered 1, 2, ... as they are created).
+QUESTION_ARRAYS = ("question_difficulty", "question_correct")
 PENDING_ARRAYS = ("pending_kind", "pending_ref", "pending_due", "pending_value")
 # Deferred changes: a video finishing processing, a refund, a soft delete.
 VIDEO_DONE, VIDEO_FAILED, REFUND, VIDEO_DELETED, TEMPLATE_DELETED, USER_DELETED, ENROLLMENT_DROPPED = range(1, 8)
+# Random streams of their own (seeded with the world seed, the stream and an id or hour) for behaviour added after
+# the hourly stream was laid down: drawing from it would shift every later row of every table.
+QUIZ_QUESTIONS_STREAM, QUIZ_ANSWERS_STREAM, CREATOR_EXPORTS_STREAM = 101, 102, 103
 
 
 def _empty(dtype: str = "int64") -> np.ndarray:
@@ -75,6 +80,11 @@ class World:
         meta = json.loads(meta_json)
         with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
+        # A world saved before quizzes had questions: its quizzes have none (attempts on them have no answers).
+        for name in ("quiz_first_question", "quiz_questions"):
+            arrays.setdefault(name, np.zeros(len(arrays["quiz_id"]), dtype="int64"))
+        arrays.setdefault("question_difficulty", _empty("float64"))
+        arrays.setdefault("question_correct", _empty())
         return cls(seed=meta["seed"], clock=meta["clock"], user_rate_per_hour=meta["user_rate_per_hour"],
                    target_users=meta["target_users"], ids=meta["ids"], arrays=arrays,
                    template_usage={int(k): v for k, v in meta["template_usage"].items()},
@@ -109,9 +119,11 @@ def new_world(seed: int, start: int, users: int, days: int) -> World:
     # from 0.7x to about 1.5x the mean rate over the window.
     rate = 0.8 * users / (days * 24) / 1.1
     world = World(seed=seed, clock=start, user_rate_per_hour=rate, target_users=users)
-    floats = ("p_active", "videos_rate", "prompts_rate", "popularity", "s_p_active", "quiz_difficulty")
+    floats = ("p_active", "videos_rate", "prompts_rate", "popularity", "s_p_active", "quiz_difficulty",
+              "question_difficulty")
     bools = ("key_valid", "deleted", "s_deleted")
-    for name in (*USER_ARRAYS, *STUDENT_ARRAYS, *CREATOR_ARRAYS, *LESSON_ARRAYS, *QUIZ_ARRAYS, *PENDING_ARRAYS):
+    for name in (*USER_ARRAYS, *STUDENT_ARRAYS, *CREATOR_ARRAYS, *LESSON_ARRAYS, *QUIZ_ARRAYS, *QUESTION_ARRAYS,
+                 *PENDING_ARRAYS):
         world.arrays[name] = _empty("float64" if name in floats else "bool" if name in bools else "int64")
     return world
 
@@ -246,6 +258,7 @@ class Simulation:
         self._renewals(start, end)
         self._user_sessions(start, end, hour_weight)
         self._student_sessions(start, end, hour_weight)
+        self._creator_exports(start, hour_weight)
         if self.w.changelog:
             recent = self.w.changelog[-3:]
             for entry in recent:
@@ -385,10 +398,12 @@ class Simulation:
                            "lesson_duration": duration})
             if rng.random() < 0.5:
                 quiz_id = w.next_id("quizzes")
-                self.w.append({"quiz_id": quiz_id, "quiz_creator_idx": creator_idx,
-                               "quiz_difficulty": float(rng.beta(2, 3))})
+                difficulty = float(rng.beta(2, 3))
                 self.sink.add("quizzes", (quiz_id, creator_id, video_id, f"Quiz: {title}", 70, ts(done_at),
                                           ts(done_at), None))
+                first_question, questions = self._quiz_questions(quiz_id, done_at)
+                self.w.append({"quiz_id": quiz_id, "quiz_creator_idx": creator_idx, "quiz_difficulty": difficulty,
+                               "quiz_first_question": first_question, "quiz_questions": questions})
         self._ready_page(index, user_id, plan, video_id, done_at)
         export_at = done_at + int(rng.integers(30, 3600))
         if rng.random() < 0.55 and export_at + 600 < world_end:
@@ -543,24 +558,108 @@ class Simulation:
             self._update("students", student_id, {"last_active_at": ts(at), "updated_at": ts(at)})
             for _ in range(1 + int(rng.poisson(0.6))):
                 lesson = int(rng.choice(lessons))
-                self._watch(student_id, creator_id, int(w.a("lesson_video_id")[lesson]),
-                            int(w.a("lesson_duration")[lesson]), at)
+                watched_video = int(w.a("lesson_video_id")[lesson])
+                self._watch(student_id, creator_id, watched_video, int(w.a("lesson_duration")[lesson]), at)
                 at += int(rng.integers(60, 900))
             quizzes = np.flatnonzero(w.a("quiz_creator_idx") == creator_idx)
             if len(quizzes) and rng.random() < 0.25:
                 quiz = int(rng.choice(quizzes))
-                score = int(np.clip(rng.normal(92 - 45 * w.a("quiz_difficulty")[quiz], 12), 0, 100))
-                self.sink.add("quiz_attempts", (w.next_id("quiz_attempts"), int(w.a("quiz_id")[quiz]), student_id,
-                                                score, score >= 70, ts(at), ts(at)))
+                ability = int(np.clip(rng.normal(92 - 45 * w.a("quiz_difficulty")[quiz], 12), 0, 100))
+                attempt_id = w.next_id("quiz_attempts")
+                score, answers = self._answer_quiz(attempt_id, quiz, ability, at)
+                self.sink.add("quiz_attempts", (attempt_id, int(w.a("quiz_id")[quiz]), student_id, score, score >= 70,
+                                                ts(at), ts(at)))
+                for answer in answers:  # after their attempt: a flush between them would break the foreign key
+                    self.sink.add("quiz_answers", answer)
             if rng.random() < 0.3:
                 question = c.STUDENT_QUESTIONS[min(int(rng.zipf(1.5)) - 1, len(c.STUDENT_QUESTIONS) - 1)]
                 session = f"chat_{student_id}_{at}"
                 rating = int(rng.choice([1, 2, 3, 4, 5], p=(0.04, 0.04, 0.08, 0.3, 0.54)))
-                self.sink.add("chat_messages", (w.next_id("chat_messages"), creator_id, student_id, None, session,
-                                                "user", question, None, ts(at), ts(at)))
-                self.sink.add("chat_messages", (w.next_id("chat_messages"), creator_id, student_id, None, session,
-                                                "assistant", "Here is what the lesson says about that.",
+                # The chat sits beside the lesson player: the session is about the lesson watched last.
+                self.sink.add("chat_messages", (w.next_id("chat_messages"), creator_id, student_id, watched_video,
+                                                session, "user", question, None, ts(at), ts(at)))
+                self.sink.add("chat_messages", (w.next_id("chat_messages"), creator_id, student_id, watched_video,
+                                                session, "assistant", "Here is what the lesson says about that.",
                                                 rating if rng.random() < 0.6 else None, ts(at + 4), ts(at + 4)))
+
+    def _quiz_questions(self, quiz_id: int, at: int) -> tuple[int, int]:
+        """A new quiz's 5-10 multiple-choice questions, each harder or easier than the quiz; returns (first question
+        id, count). Their ids are consecutive, so the quiz needs only those two numbers to find them again."""
+        w = self.w
+        rng = np.random.default_rng([w.seed, QUIZ_QUESTIONS_STREAM, quiz_id])
+        count = int(rng.integers(5, 11))
+        first = 0
+        for position in range(1, count + 1):
+            question_id = w.next_id("quiz_questions")
+            first = first or question_id
+            correct = int(rng.integers(0, len(c.QUIZ_OPTIONS)))
+            w.append({"question_difficulty": float(rng.beta(2, 2)), "question_correct": correct})
+            if len(w.a("question_correct")) != question_id:
+                raise RuntimeError(f"quiz question {question_id} is not at index {question_id - 1} of its arrays")
+            stem = c.QUIZ_QUESTION_STEMS[int(rng.integers(0, len(c.QUIZ_QUESTION_STEMS)))]
+            self.sink.add("quiz_questions", (question_id, quiz_id, position, f"Q{position}. {stem}",
+                                             c.QUIZ_OPTIONS[correct], ts(at), ts(at), None))
+        return first, count
+
+    def _answer_quiz(self, attempt_id: int, quiz: int, ability: int, at: int) -> tuple[int, list[tuple]]:
+        """The attempt's answer to every question of the quiz and its score, round(100 x correct / questions).
+
+        `ability` (0-100) is the score the student would get on a question of average difficulty; a harder
+        question is missed more often, and a wrong answer most often picks the same tempting option. A quiz from a
+        world saved before quizzes had questions has none: its attempt scores `ability` and has no answers."""
+        w = self.w
+        count = int(w.a("quiz_questions")[quiz])
+        if not count:
+            return ability, []
+        first = int(w.a("quiz_first_question")[quiz])
+        rng = np.random.default_rng([w.seed, QUIZ_ANSWERS_STREAM, attempt_id])
+        difficulty = w.a("question_difficulty")[first - 1: first - 1 + count]
+        correct_option = w.a("question_correct")[first - 1: first - 1 + count]
+        is_correct = rng.random(count) < np.clip(ability / 100 + 0.9 * (0.5 - difficulty), 0.03, 0.98)
+        offsets = rng.choice(np.array([1, 2, 3]), size=count, p=(0.6, 0.25, 0.15))  # the wrong option picked
+        answers = []
+        for index in range(count):
+            selected = int(correct_option[index]) if is_correct[index] else (int(correct_option[index])
+                                                                             + int(offsets[index])) % 4
+            answers.append((w.next_id("quiz_answers"), attempt_id, first + index, c.QUIZ_OPTIONS[selected],
+                            bool(is_correct[index]), ts(at), ts(at)))
+        correct = int(is_correct.sum())
+        return (200 * correct + count) // (2 * count), answers
+
+    def _creator_exports(self, start: int, hour_weight: float) -> None:
+        """Enterprise creators export data from their dashboard (seed 001 export_logs), about once in 5 days.
+
+        PDF and Excel are "coming soon" in the doc, so asking for them fails; so does a file over the 100 MB limit
+        and, now and then, the storage upload. Exports finish within the hour they start."""
+        w = self.w
+        if not len(w.a("creator_id")):
+            return
+        rng = np.random.default_rng([w.seed, CREATOR_EXPORTS_STREAM, start // HOUR])
+        user_index = w.a("creator_user_idx")
+        enterprise = (w.a("plan")[user_index] == PLAN_CODE["enterprise"]) & (w.a("signup")[user_index] < start)
+        chosen = np.flatnonzero(enterprise & (rng.random(len(user_index)) < hour_weight / (5 * 24)))
+        for creator_idx in chosen:
+            creator_id = int(w.a("creator_id")[creator_idx])
+            log_id = w.next_id("export_logs")
+            at = start + int(rng.integers(0, HOUR - 120))
+            export_type = c.EXPORT_LOG_TYPES[int(rng.choice(len(c.EXPORT_LOG_TYPES), p=c.EXPORT_LOG_TYPE_WEIGHTS))]
+            fmt = c.EXPORT_LOG_FORMATS[int(rng.choice(len(c.EXPORT_LOG_FORMATS), p=c.EXPORT_LOG_FORMAT_WEIGHTS))]
+            size = int(rng.lognormal(11 + 1.5 * (export_type in ("chat", "analytics")), 1.6))
+            filters = {"status": "active"} if export_type == "students" and rng.random() < 0.4 else {}
+            done = at + int(rng.integers(2, 90))
+            if fmt in ("pdf", "xlsx"):
+                error = f"Export format {fmt} is not available yet"
+            elif size > c.EXPORT_LOG_MAX_BYTES:
+                error = "File exceeds the 100 MB export limit"
+            elif rng.random() < 0.03:
+                error = "Storage upload failed: bucket permission denied"
+            else:
+                error = None
+            self.sink.add("export_logs", (
+                log_id, creator_id, export_type, fmt,
+                None if error else f"https://storage.vidspark.example/exports/{creator_id}/{log_id}.{fmt}",
+                None if error else size, json.dumps(filters), "failed" if error else "completed", error, ts(at),
+                ts(done), None if error else ts(done)))
 
     def _watch(self, student_id: int, creator_id: int, video_id: int, duration: int, at: int) -> None:
         """One viewing: most people leave early, a steady trickle mid-way, a bump of completers."""

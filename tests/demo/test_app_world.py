@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pytest
+from psycopg.types.json import Jsonb
 
 from demo.app_world import advance_app_world, generate_app_world, world_exists
 from demo.app_world.sink import COLUMNS
@@ -144,3 +148,122 @@ def test_world_exists_and_advance_without_a_world_is_a_clear_error(fresh_databas
     assert not world_exists(empty)
     with pytest.raises(ReelhouseError, match="reelhouse demo generate"):
         advance_app_world(empty, hours=1)
+
+
+def test_student_questions_are_about_the_lesson_watched_just_before(demo_world):
+    """The chat sits beside the lesson player: each message carries the video of the creator the student watched
+    last before asking (seed 001 "Related Questions: questions asked about each video")."""
+    with connect(demo_world["app_url"]) as conn:
+        total, without_video, other_creator, not_watched = conn.execute(
+            """
+            SELECT count(*),
+                   count(*) FILTER (WHERE cm.video_id IS NULL),
+                   count(*) FILTER (WHERE v.creator_id IS DISTINCT FROM cm.creator_id),
+                   count(*) FILTER (WHERE NOT EXISTS (
+                       SELECT 1 FROM video_progress vp WHERE vp.student_id = cm.student_id
+                       AND vp.video_id = cm.video_id AND vp.created_at <= cm.created_at))
+            FROM chat_messages cm LEFT JOIN videos v ON v.id = cm.video_id
+            """
+        ).fetchone()
+        videos_with_questions = conn.execute(
+            "SELECT count(DISTINCT video_id) FROM chat_messages WHERE role = 'user'").fetchone()[0]
+    assert total > 0
+    assert (without_video, other_creator, not_watched) == (0, 0, 0)
+    assert videos_with_questions > 10
+
+
+def test_quiz_answers_make_up_each_attempts_score(demo_world):
+    """Every attempt answers each question of its quiz once; score = round(100 × correct ÷ questions), passed =
+    score ≥ pass_score, and an answer is correct exactly when it picks the question's correct option."""
+    with connect(demo_world["app_url"]) as conn:
+        attempts, wrong_count, wrong_score, wrong_pass = conn.execute(
+            """
+            WITH per_attempt AS (
+                SELECT a.id, a.score, a.passed, q.pass_score,
+                       (SELECT count(*) FROM quiz_questions qq WHERE qq.quiz_id = a.quiz_id) AS questions,
+                       count(ans.id) AS answers, count(DISTINCT ans.question_id) AS distinct_questions,
+                       count(ans.id) FILTER (WHERE ans.is_correct) AS correct
+                FROM quiz_attempts a
+                JOIN quizzes q ON q.id = a.quiz_id
+                LEFT JOIN quiz_answers ans ON ans.attempt_id = a.id
+                GROUP BY a.id, a.score, a.passed, q.pass_score, a.quiz_id)
+            SELECT count(*),
+                   count(*) FILTER (WHERE answers <> questions OR distinct_questions <> questions OR questions = 0),
+                   count(*) FILTER (WHERE questions > 0 AND score <> round(100.0 * correct / questions)),
+                   count(*) FILTER (WHERE passed <> (score >= pass_score))
+            FROM per_attempt
+            """
+        ).fetchone()
+        foreign_question, mislabelled = conn.execute(
+            """
+            SELECT count(*) FILTER (WHERE qq.quiz_id <> a.quiz_id),
+                   count(*) FILTER (WHERE ans.is_correct <> (ans.selected_option = qq.correct_option))
+            FROM quiz_answers ans
+            JOIN quiz_attempts a ON a.id = ans.attempt_id
+            JOIN quiz_questions qq ON qq.id = ans.question_id
+            """
+        ).fetchone()
+        rates = [row[0] for row in conn.execute(
+            "SELECT avg(is_correct::int) FROM quiz_answers GROUP BY question_id HAVING count(*) >= 10").fetchall()]
+    assert attempts > 50
+    assert (wrong_count, wrong_score, wrong_pass, foreign_question, mislabelled) == (0, 0, 0, 0, 0)
+    assert min(rates) < 0.5 < 0.8 < max(rates)  # some questions are much harder than others
+
+
+def test_export_logs_follow_the_docs_and_the_nightly_cleanup(demo_world):
+    """seed 001 export_logs: enterprise creators' exports; PDF and Excel are 'coming soon' so they fail; a failed
+    export has an error and no file; nothing older than 30 days before the last 02:00 cleanup is left."""
+    as_of = demo_world["as_of"]
+    with connect(demo_world["app_url"]) as conn:
+        rows, not_enterprise, bad_failures, coming_soon_done, too_big, too_old = conn.execute(
+            """
+            SELECT count(*),
+                   count(*) FILTER (WHERE c.subscription_tier <> 'enterprise'),
+                   count(*) FILTER (WHERE (l.status = 'failed') <> (l.error_message IS NOT NULL)
+                                    OR (l.status = 'failed') <> (l.file_url IS NULL)
+                                    OR (l.status = 'completed') <> (l.completed_at IS NOT NULL)),
+                   count(*) FILTER (WHERE l.format IN ('pdf', 'xlsx') AND l.status <> 'failed'),
+                   count(*) FILTER (WHERE l.file_size_bytes > 100 * 1024 * 1024),
+                   count(*) FILTER (WHERE l.created_at < date_trunc('day', %(as_of)s::timestamptz - interval '2 hours')
+                                    + interval '2 hours' - interval '30 days')
+            FROM export_logs l JOIN creators c ON c.id = l.creator_id
+            """, {"as_of": as_of}).fetchone()
+        statuses = {r[0] for r in conn.execute("SELECT DISTINCT status FROM export_logs")}
+    assert rows > 5
+    assert (not_enterprise, bad_failures, coming_soon_done, too_big, too_old) == (0, 0, 0, 0, 0)
+    assert statuses == {"completed", "failed"}
+
+
+def test_a_world_saved_before_quiz_questions_and_export_logs_advances(fresh_database, demo_world):
+    """An older saved world (no question arrays, no new tables) advances: the tables appear, old quizzes' attempts
+    score as before without answers, new quizzes get questions."""
+    url = fresh_database("app_old_world")
+    generate_app_world(url, users=120, days=20, seed=3, as_of=demo_world["as_of"])
+    with connect(url) as conn:
+        blob, meta = conn.execute("SELECT state, meta FROM demo_meta.world").fetchone()
+        blob = bytes(blob)
+        meta["ids"] = {table: last for table, last in meta["ids"].items()
+                       if table not in ("quiz_questions", "quiz_answers", "export_logs")}
+        with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files
+                      if name not in ("quiz_first_question", "quiz_questions", "question_difficulty",
+                                      "question_correct")}
+        old_quizzes = int(conn.execute("SELECT max(id) FROM quizzes").fetchone()[0])
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        conn.execute("UPDATE demo_meta.world SET state = %s, meta = %s", (buffer.getvalue(), Jsonb(meta)))
+        conn.execute("DROP TABLE quiz_answers, quiz_questions, export_logs")
+        conn.commit()
+    advance_app_world(url, hours=24 * 10)
+    with connect(url) as conn:
+        old_answers = conn.execute(
+            "SELECT count(*) FROM quiz_answers ans JOIN quiz_attempts a ON a.id = ans.attempt_id"
+            " WHERE a.quiz_id <= %s", (old_quizzes,)).fetchone()[0]
+        new_quiz_questions = conn.execute(
+            "SELECT count(*) FROM quiz_questions WHERE quiz_id > %s", (old_quizzes,)).fetchone()[0]
+        new_quizzes = conn.execute("SELECT count(*) FROM quizzes WHERE id > %s", (old_quizzes,)).fetchone()[0]
+        export_logs = conn.execute("SELECT count(*) FROM export_logs").fetchone()[0]
+    assert old_answers == 0
+    assert new_quizzes > 0 and new_quiz_questions >= 5 * new_quizzes
+    assert export_logs >= 0  # the table exists again (advance runs the schema's CREATE ... IF NOT EXISTS)
+

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from demo.app_world import advance_app_world, generate_app_world
-from ingestion.app_db import load_app_tables
+from ingestion.app_db import APP_TABLES, load_app_tables
 from reelhouse.warehouse import connect
 
 TABLES = ("users", "videos", "credit_transactions", "video_progress", "messages")
@@ -58,13 +58,13 @@ def world(fresh_database, scratch_warehouse, demo_world):
 def test_first_load_copies_every_table_and_audits_it(world):
     results = load_app_tables(world["source"], world["loader"])
     assert results and all(r.ok for r in results), [r.error for r in results if not r.ok]
-    assert len(results) == 25
+    assert {r.table for r in results} == set(APP_TABLES)  # every table of the app, each declared as an asset
     assert_raw_equals_source(world["source"], world["owner"])
     with connect(world["owner"]) as conn:
         audits = conn.execute("SELECT count(*), sum(rows_inserted) FROM ops.load_audit WHERE status = 'ok'").fetchone()
         cursors = conn.execute("SELECT count(*) FROM ops.load_state WHERE source = 'app'").fetchone()[0]
-    assert audits == (25, sum(r.inserted for r in results))
-    assert cursors == 25
+    assert audits == (len(APP_TABLES), sum(r.inserted for r in results))
+    assert cursors == len(APP_TABLES)
     for table in TABLES:
         assert raw_indexes(world["owner"], table) == {f"{table}_pkey", f"{table}__loaded_at_idx",
                                                       f"{table}__updated_at_idx"}, table
@@ -257,3 +257,34 @@ def test_unreachable_source_is_a_clear_error_without_the_password(world):
     with pytest.raises(ReelhouseError) as caught:
         load_app_tables("postgresql://app:s3cretpw@127.0.0.1:9/app", world["loader"])
     assert "s3cretpw" not in str(caught.value) and "cannot connect" in str(caught.value)
+
+
+def test_export_logs_contract_quarantines_bad_rows_and_the_cleanup_is_a_hard_delete(world):
+    """seed 001 export_logs: unknown formats or statuses and negative sizes are quarantined with their reason; the
+    app's 30-day cleanup deletes rows, which a reconciling load marks deleted in raw (staging keeps them)."""
+    with connect(world["source"], autocommit=True) as conn:  # four logs at least: copies of the first one
+        first = conn.execute("SELECT min(id) FROM export_logs").fetchone()[0]
+        conn.execute("INSERT INTO export_logs SELECT id + n, creator_id, export_type, format, file_url,"
+                     " file_size_bytes, filters, status, error_message, created_at, updated_at, completed_at"
+                     " FROM export_logs, generate_series(100000, 100003) AS n WHERE id = %s", (first,))
+        ids = [r[0] for r in conn.execute("SELECT id FROM export_logs ORDER BY id DESC LIMIT 4").fetchall()]
+    load_app_tables(world["source"], world["loader"], tables=["export_logs"])
+    with connect(world["source"], autocommit=True) as conn:
+        conn.execute("ALTER TABLE export_logs DROP CONSTRAINT export_logs_format_check")
+        conn.execute("ALTER TABLE export_logs DROP CONSTRAINT export_logs_status_check")
+        conn.execute("UPDATE export_logs SET format = 'docx', updated_at = now() WHERE id = %s", (ids[0],))
+        conn.execute("UPDATE export_logs SET status = 'exploded', updated_at = now() WHERE id = %s", (ids[1],))
+        conn.execute("UPDATE export_logs SET file_size_bytes = -1, updated_at = now() WHERE id = %s", (ids[2],))
+        conn.execute("DELETE FROM export_logs WHERE id = %s", (ids[3],))
+    results = {r.table: r for r in load_app_tables(world["source"], world["loader"], tables=["export_logs"],
+                                                   reconcile=True)}
+    assert results["export_logs"].quarantined == 3 and results["export_logs"].deleted == 1
+    with connect(world["owner"]) as conn:
+        reasons = dict(conn.execute(
+            "SELECT primary_key, reason FROM ops.quarantine WHERE table_name = 'export_logs'").fetchall())
+        purged = conn.execute("SELECT _deleted_in_source_at IS NOT NULL FROM raw_app.export_logs WHERE id = %s",
+                              (ids[3],)).fetchone()[0]
+    assert reasons[str(ids[0])].startswith("unknown format")
+    assert reasons[str(ids[1])].startswith("unknown status")
+    assert reasons[str(ids[2])] == "negative file_size_bytes"
+    assert purged
