@@ -94,7 +94,7 @@ def served(request, fresh_database):
         events = _every(server, "events")
         retrieved = [_get(server, f"/v1/{resource}/{objects[0]['id']}") for resource, objects in listed.items()
                      if objects]
-        expanded = _every(server, "subscriptions", {"expand[]": ["data.discounts", "data.customer",
+        expanded = _every(server, "subscriptions", {"expand[]": ["data.discounts.source.coupon", "data.customer",
                                                                  "data.latest_invoice"]})
         expanded += _every(server, "invoices", {"expand[]": ["data.discounts", "data.total_discount_amounts.discount"]})
         deleted = [event["data"]["object"]["id"] for event in events if event["type"] == "customer.deleted"]
@@ -123,8 +123,9 @@ def test_retrieved_expanded_and_deleted_objects_have_only_fields_of_the_pinned_v
     assert all(stub == {"id": stub["id"], "object": "customer", "deleted": True} for stub in served["stubs"])
     found = [problem for obj in served["retrieved"] + served["expanded"] + served["stubs"]
              for problem in problems(obj)]
-    expanded_discounts = [d for s in served["expanded"] for d in s.get("discounts", []) if isinstance(d, dict)]
-    assert expanded_discounts and all(d["object"] == "discount" for d in expanded_discounts)
+    expanded_discounts = [d for s in served["expanded"] if s["object"] == "subscription" for d in s["discounts"]]
+    assert expanded_discounts and all(d["object"] == "discount" and d["source"]["coupon"]["object"] == "coupon"
+                                      for d in expanded_discounts)
     assert not found, _report(found)
 
 
