@@ -54,6 +54,7 @@ views as (
         fct_video_views.video_id,
         course_videos.creator_id,
         fct_video_views.watch_fraction,
+        fct_video_views.is_completed,
         fct_video_views.loaded_at
     from {{ ref('fct_video_views') }} as fct_video_views
     inner join course_videos on fct_video_views.video_id = course_videos.video_id
@@ -71,13 +72,18 @@ points as (
 ),
 
 -- Each view counted once, at the last 5% point it reached (index 0-20, null when it reached none): the curve is
--- then a running sum over the points, instead of every view tested against every point.
+-- then a running sum over the points, instead of every view tested against every point. A view the app marked
+-- completed (the student reached the end; the app's threshold is 90%) reaches 100: it never drops off, only
+-- students who stopped watching do, at their watch percentage (seed 001 "where students stop watching").
 view_reach as (
 
     select
         video_id,
         creator_id,
-        case when watch_fraction * 100 >= 0 then least(floor(watch_fraction * 100 / 5), 20) end as point_index,
+        case
+            when is_completed then 20
+            when watch_fraction * 100 >= 0 then least(floor(watch_fraction * 100 / 5), 20)
+        end as point_index,
         loaded_at
     from views
 
