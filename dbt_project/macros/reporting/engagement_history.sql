@@ -2,8 +2,10 @@
     with its figures to date and seed 001's tier, built incrementally. The model defines three CTEs first:
       days      (date_day)                                  the calendar, dim_dates
       entities  (<key>, signup_date, <attributes>...)       who exists now
-      activity  (<key>, activity_date, videos, completion_points, completion_base, loaded_at)
-                one row per entity and active day; average completion = sum(points) / sum(base)
+      activity  (<key>, activity_date, is_active, videos, completion_points, completion_base, loaded_at)
+                one row per entity and day with activity or figures; is_active = the entity did something that
+                day (only those days set the last activity and count as active days; a row with figures only,
+                such as a render completing, does not); average completion = sum(points) / sum(base)
     and calls this after them, e.g. `with days as (...), entities as (...), activity as (...), {{ engagement_history
     ('user_id') }}`.
 
@@ -16,8 +18,8 @@
 {% macro engagement_history(key, attributes=[]) -%}
 
 {#- The figures each entity-day holds, read back from the table and carried forward as they are. -#}
-{%- set figures = ['last_active_date', 'videos_to_date', 'first_week_videos', 'avg_completion',
-                   'active_days_to_date', 'activity_loaded_at'] -%}
+{%- set figures = ['last_active_date', 'videos_to_date', 'avg_completion', 'active_days_to_date',
+                   'activity_loaded_at'] -%}
 {%- set incremental = incremental_with_columns([key, 'date_day'] + attributes + figures) -%}
 
 {% if incremental %}
@@ -42,8 +44,8 @@
             activity.{{ key }},
             sum(activity.videos) as videos_to_date,
             sum(activity.completion_points) / nullif(sum(activity.completion_base), 0) as avg_completion,
-            count(*) as active_days_to_date,
-            max(activity.activity_date) as last_active_date
+            count(case when activity.is_active then 1 end) as active_days_to_date,
+            max(case when activity.is_active then activity.activity_date end) as last_active_date
         from activity
         inner join built
             on
@@ -80,8 +82,7 @@
                 or built.videos_to_date is distinct from coalesce(activity_totals.videos_to_date, 0)
                 or built.avg_completion is distinct from activity_totals.avg_completion
                 or built.active_days_to_date is distinct from coalesce(activity_totals.active_days_to_date, 0)
-                or built.last_active_date
-                is distinct from coalesce(activity_totals.last_active_date, entities.signup_date)
+                or built.last_active_date is distinct from activity_totals.last_active_date
             ) as is_rebuilt_from_signup
         from entities
         left join built on entities.{{ key }} = built.{{ key }}
@@ -163,7 +164,6 @@ timeline as (
         true as is_day,
         null as activity_date,
         null as videos,
-        null as first_week_videos,
         null as completion_points,
         null as completion_base,
         null as loaded_at
@@ -177,12 +177,8 @@ timeline as (
         entities_to_build.signup_date,
         activity.activity_date as date_day,
         false as is_day,
-        activity.activity_date,
+        case when activity.is_active then activity.activity_date end as activity_date,
         activity.videos,
-        case
-            when activity.activity_date < {{ dbt.dateadd('day', 7, 'entities_to_build.signup_date') }}
-                then activity.videos
-        end as first_week_videos,
         activity.completion_points,
         activity.completion_base,
         activity.loaded_at
@@ -198,9 +194,8 @@ to_date as (
         signup_date,
         date_day,
         is_day,
-        coalesce(max(activity_date) over running, signup_date) as last_active_date,
+        max(activity_date) over running as last_active_date,
         coalesce(sum(videos) over running, 0) as videos_to_date,
-        coalesce(sum(first_week_videos) over running, 0) as first_week_videos,
         sum(completion_points) over running / nullif(sum(completion_base) over running, 0) as avg_completion,
         count(activity_date) over running as active_days_to_date,
         max(loaded_at) over running as activity_loaded_at
@@ -257,7 +252,6 @@ days_to_date as (
         {{ dbt.datediff('last_active_date', 'date_day', 'day') }} as days_inactive,
         {{ dbt.datediff('signup_date', 'date_day', 'day') }} as account_age_days,
         videos_to_date,
-        first_week_videos,
         avg_completion,
         active_days_to_date,
         activity_loaded_at
@@ -273,10 +267,8 @@ select
     days_inactive,
     account_age_days,
     videos_to_date,
-    first_week_videos,
     avg_completion,
-    {{ engagement_tier('days_inactive', 'videos_to_date', 'first_week_videos', 'account_age_days',
-                       'coalesce(avg_completion, 0)') }} as engagement_tier,
+    {{ engagement_tier('days_inactive', 'videos_to_date', 'account_age_days', 'avg_completion') }} as engagement_tier,
     active_days_to_date,
     activity_loaded_at,
     {{ build_stamp() }} as built_at

@@ -1,5 +1,7 @@
-{#- One row per student and day (UTC) with any learning activity: views of course videos (and
-    videos watched for the first time), chat questions and quiz attempts. -#}
+{#- One row per student and day (UTC) with any learning activity: the day a view of a course video started and
+    the day the student last watched it (its last_watched_at: seed 001's DATE(last_watched); a view resumed after
+    midnight is activity on both days), chat questions and quiz attempts. A view's figures (the view, a first
+    watch of the video, its watch percentage) count once, on the day it started. -#}
 
 with
 
@@ -10,6 +12,7 @@ views as (
         video_id,
         watch_percentage,
         created_at,
+        last_watched_at,
         min(created_at) over (partition by student_id, video_id) as first_viewed_at,
         loaded_at
     from {{ ref('stg_app__video_progress') }}
@@ -29,6 +32,24 @@ watching as (
         max(loaded_at) as loaded_at
     from views
     group by student_id, cast(created_at as date)
+
+),
+
+watched_on as (
+
+    -- The day the student last watched a view started on an earlier day: activity, with no figures.
+    select
+        student_id,
+        cast(last_watched_at as date) as activity_date,
+        0 as views,
+        0 as new_videos_watched,
+        0 as watch_percentage_sum,
+        0 as questions,
+        0 as quiz_attempts,
+        max(loaded_at) as loaded_at
+    from views
+    where cast(last_watched_at as date) > cast(created_at as date)
+    group by student_id, cast(last_watched_at as date)
 
 ),
 
@@ -68,6 +89,8 @@ quizzes as (
 unioned as (
 
     select * from watching
+    union all
+    select * from watched_on
     union all
     select * from questions
     union all

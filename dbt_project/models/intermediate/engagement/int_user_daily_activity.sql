@@ -1,7 +1,9 @@
-{#- One row per user and day (UTC) with any activity: videos created, videos that finished (completed,
-    or failed — a failed video's last update is its failure) and of those completed,
-    prompts, exports or scene edits. Logins do not count: the app keeps only the latest login, which
-    would rewrite history on every login (and break incremental == full refresh). -#}
+{#- One row per user and day (UTC) on which the user did something in the editor: started a video, sent a
+    prompt, exported or edited a scene — each counted on the day of the user's action (the row's created_at).
+    Not activity: a render completing or failing (the system's work, and a failed video's only timestamp,
+    updated_at, moves on any edit), logins (the app keeps only the latest, which would rewrite history on every
+    login and break incremental == full refresh), paywall and billing events, uploads and video-ready page
+    events (monetization and asset marts count those). -#}
 
 with
 
@@ -11,8 +13,6 @@ videos as (
         user_id,
         cast(created_at as date) as activity_date,
         count(*) as videos_created,
-        0 as videos_finished,
-        0 as videos_completed,
         0 as prompts,
         0 as exports,
         0 as scene_edits,
@@ -22,32 +22,12 @@ videos as (
 
 ),
 
-finished_videos as (
-
-    select
-        user_id,
-        cast(case when status = 'completed' then completed_at else updated_at end as date) as activity_date,
-        0 as videos_created,
-        count(*) as videos_finished,
-        count(case when status = 'completed' then 1 end) as videos_completed,
-        0 as prompts,
-        0 as exports,
-        0 as scene_edits,
-        max(loaded_at) as loaded_at
-    from {{ ref('stg_app__videos') }}
-    where status in ('completed', 'failed')
-    group by user_id, cast(case when status = 'completed' then completed_at else updated_at end as date)
-
-),
-
 prompts as (
 
     select
         user_id,
         cast(created_at as date) as activity_date,
         0 as videos_created,
-        0 as videos_finished,
-        0 as videos_completed,
         count(*) as prompts,
         0 as exports,
         0 as scene_edits,
@@ -64,8 +44,6 @@ exports as (
         user_id,
         cast(created_at as date) as activity_date,
         0 as videos_created,
-        0 as videos_finished,
-        0 as videos_completed,
         0 as prompts,
         count(*) as exports,
         0 as scene_edits,
@@ -81,8 +59,6 @@ scene_edits as (
         user_id,
         cast(created_at as date) as activity_date,
         0 as videos_created,
-        0 as videos_finished,
-        0 as videos_completed,
         0 as prompts,
         0 as exports,
         count(*) as scene_edits,
@@ -95,8 +71,6 @@ scene_edits as (
 unioned as (
 
     select * from videos
-    union all
-    select * from finished_videos
     union all
     select * from prompts
     union all
@@ -112,8 +86,6 @@ daily as (
         user_id,
         activity_date,
         sum(videos_created) as videos_created,
-        sum(videos_finished) as videos_finished,
-        sum(videos_completed) as videos_completed,
         sum(prompts) as prompts,
         sum(exports) as exports,
         sum(scene_edits) as scene_edits,
@@ -127,8 +99,6 @@ select
     user_id,
     activity_date,
     videos_created,
-    videos_finished,
-    videos_completed,
     prompts,
     exports,
     scene_edits,

@@ -27,6 +27,8 @@ students as (
 
 activity as (
 
+    -- Active = a last activity fewer than 7 / 30 days before the reporting date. A student who never did anything
+    -- has no last activity (days_inactive is null) and is active in neither window.
     select
         engagement.creator_id,
         count(case when engagement.days_inactive < 7 then 1 end) as students_active_7d,

@@ -36,9 +36,11 @@ entities as (
 activity as (
 
     -- Videos = course videos watched for the first time; average completion = mean watch percentage of all views.
+    -- Every row is something the student did.
     select
         student_id,
         activity_date,
+        true as is_active,
         new_videos_watched as videos,
         watch_percentage_sum as completion_points,
         views as completion_base,

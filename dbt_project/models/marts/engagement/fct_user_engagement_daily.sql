@@ -31,17 +31,51 @@ entities as (
 
 ),
 
-activity as (
+activity_and_videos as (
 
-    -- Average completion = completed ÷ finished videos × 100.
+    -- Days the user did something (int_user_daily_activity); videos count on the day the user started them
+    -- (seed 001's videos_watched read for a creator: the videos they made), and each completed render adds 100
+    -- completion points on the day it completed — figures, not activity.
     select
         user_id,
         activity_date,
+        1 as active,
         videos_created as videos,
-        100.0 * videos_completed as completion_points,
-        videos_finished as completion_base,
+        0 as completion_points,
+        videos_created as completion_base,
         loaded_at
     from {{ ref('int_user_daily_activity') }}
+
+    union all
+
+    select
+        user_id,
+        cast(greatest(created_at, completed_at) as date) as activity_date,
+        0 as active,
+        0 as videos,
+        100.0 * count(*) as completion_points,
+        0 as completion_base,
+        max(loaded_at) as loaded_at
+    from {{ ref('stg_app__videos') }}
+    where status = 'completed' and completed_at is not null
+    group by user_id, cast(greatest(created_at, completed_at) as date)
+
+),
+
+activity as (
+
+    -- Average completion to date = videos completed by the day ÷ videos started by it × 100 (seed 000
+    -- "percentage of started videos that reach completion"): a failed render simply never completes.
+    select
+        user_id,
+        activity_date,
+        max(active) = 1 as is_active,
+        sum(videos) as videos,
+        sum(completion_points) as completion_points,
+        sum(completion_base) as completion_base,
+        max(loaded_at) as loaded_at
+    from activity_and_videos
+    group by user_id, activity_date
 
 ),
 
