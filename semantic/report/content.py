@@ -82,6 +82,9 @@ class CreatorReport:
     top_questions: list[dict]
     health: DataHealth
     dashboards: list[tuple[str, str]] = field(default_factory=list)
+    # seed 001 chat volume (metric chat_questions) this week and the week before, and the peak hour (UTC)
+    chat: dict = field(default_factory=dict)
+    difficult_questions: list[dict] = field(default_factory=list)  # seed 001 "Question Analysis"
 
 
 def reporting_week(conn: psycopg.Connection) -> tuple[date, date]:
@@ -204,8 +207,27 @@ def build_creator_report(conn: psycopg.Connection, creator_id: int, superset_url
         questions = cursor.execute(
             "SELECT question, ask_count, unique_askers FROM marts.most_asked_questions"
             " WHERE creator_id = %(creator)s ORDER BY ask_count DESC, question LIMIT 5", params).fetchall()
+        chat = creator_chat(cursor, creator_id, start, end)
+        difficult = cursor.execute(
+            "SELECT quiz_title, question_position, question, answers, correct_rate, most_chosen_wrong_option"
+            " FROM marts.quiz_question_difficulty WHERE creator_id = %(creator)s AND is_difficult"
+            " ORDER BY correct_rate, quiz_title, question_position LIMIT 3", params).fetchall()
     by_week = {int(row["weeks_back"]): row["value"] for row in weekly_active}
     sparkline = [by_week.get(index) for index in range(SPARKLINE_WEEKS - 1, -1, -1)]
     creator_links = [link for link in dashboards(superset_url) if link[0] == "Creator"]
     return CreatorReport(creator_id, start, end - timedelta(days=1), overview, sparkline, at_risk, quizzes,
-                         questions, data_health(conn), creator_links)
+                         questions, data_health(conn), creator_links, chat=chat, difficult_questions=difficult)
+
+
+def creator_chat(cursor: psycopg.Cursor, creator_id: int, start: date, end: date) -> dict:
+    """The chat_questions metric (its own SQL over one creator's rows) this week and the week before; the peak hour
+    of the creator's students (creator_activity_hours, last 30 days)."""
+    metric = load_metrics()["chat_questions"]
+    query = (f"SELECT {metric.sql} AS value FROM {metric.table} WHERE creator_id = %(creator)s"  # noqa: S608
+             f" AND {metric.time_column} >= %(start)s AND {metric.time_column} < %(end)s")
+    values = [cursor.execute(query, {"creator": creator_id, "start": first, "end": last}).fetchone()["value"]
+              for first, last in ((start, end), (start - timedelta(days=7), start))]
+    peak = cursor.execute("SELECT hour_of_day FROM marts.creator_activity_hours"
+                          " WHERE creator_id = %s AND is_peak_hour", (creator_id,)).fetchone()
+    return {"metric": metric, "this_week": values[0], "week_before": values[1],
+            "peak_hour": peak["hour_of_day"] if peak else None}

@@ -197,3 +197,38 @@ def test_the_dagster_weekly_report_job_sends_and_a_rerun_sends_nothing(inbox):
         second = job.execute_in_process(instance=instance, raise_on_error=False)
     assert first.success and second.success
     assert len(inbox.messages) == 4
+
+
+def test_a_creator_email_states_its_chat_volume_peak_hour_and_difficult_quiz_questions(inbox):
+    """Seed 001 cards in the creator's weekly email: questions asked in the AI chat this week (the chat_questions
+    metric over that creator's rows), the students' busiest hour and the quiz questions they find difficult."""
+    send_weekly_reports(get_settings())
+    first = inbox.creators[0]
+    with connect(role_url("analyst")) as conn:
+        start, end = conn.execute("SELECT min(current_start), min(current_end) FROM marts.wow_deltas"
+                                  " WHERE weeks = 1").fetchone()
+        questions = conn.execute("SELECT coalesce(sum(questions_asked), 0) FROM marts.creator_chat_daily"
+                                 " WHERE creator_id = %s AND date_day >= %s AND date_day < %s",
+                                 (first, start, end)).fetchone()[0]
+        peak = conn.execute("SELECT hour_of_day FROM marts.creator_activity_hours WHERE creator_id = %s"
+                            " AND is_peak_hour", (first,)).fetchone()
+        difficult = conn.execute("SELECT quiz_title, question_position FROM marts.quiz_question_difficulty"
+                                 " WHERE creator_id = %s AND is_difficult ORDER BY correct_rate, quiz_title,"
+                                 " question_position LIMIT 3", (first,)).fetchall()
+        others = {row[0] for row in conn.execute(
+            "SELECT quiz_title FROM marts.quiz_question_difficulty WHERE creator_id <> %s", (first,)).fetchall()}
+    message = inbox.to("ana@school.org")[0]
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    label = load_metrics()["chat_questions"].label
+    assert metric_cells(html)["chat_questions"] == format_value(questions, "integer")
+    assert f"{label}: {format_value(questions, 'integer')} this week" in text
+    assert metric_cells(html)["peak_hour"] == (f"{peak[0]:02d}:00" if peak else "n/a")
+    listed = [line for line in text.split("QUIZ QUESTIONS STUDENTS FIND DIFFICULT\n", 1)[1].split("\n\n", 1)[0]
+              .splitlines() if line.strip()]
+    if difficult:
+        assert [line.split(", question ")[0] for line in listed] == [title for title, _ in difficult]
+        assert all(f"question {position} " in line for line, (_, position) in zip(listed, difficult, strict=True))
+    else:
+        assert listed == ["None: every question with 5+ answers is answered right at least half the time."]
+    assert not {line.split(", question ")[0] for line in listed} & (others - {title for title, _ in difficult})

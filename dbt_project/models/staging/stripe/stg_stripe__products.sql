@@ -13,6 +13,7 @@ renamed as (
         created as created_at,
         {{ json_text('data', ['name']) }} as product_name,
         cast({{ json_text('data', ['active']) }} as boolean) as is_active,
+        livemode as is_livemode,
         _loaded_at as loaded_at
 
     from source

@@ -1,3 +1,8 @@
+{#- Subscriptions in their newest state. Since 2025-03-31 the billing period is per item (items.data[]); the
+    subscription's current period here is its items' earliest start and earliest end (one billing cycle for every
+    item in Stripe's classic billing mode). Discounts are `discounts` (ids, or objects when the list was expanded;
+    the coupon is discount.source.coupon since 2025-09-30). The price of each item: stg_stripe__subscription_items. -#}
+
 with
 
 source as (
@@ -13,16 +18,25 @@ renamed as (
         customer as customer_id,
         status,
         created as created_at,
+        {{ epoch_to_timestamp(json_text('data', ['start_date'])) }} as start_date,
         cast({{ json_text('data', ['metadata', 'user_id']) }} as bigint) as user_id,
-        {{ json_text('data', ['items', 'data', '0', 'price', 'id']) }} as price_id,
-        {{ json_text('data', ['items', 'data', '0', 'price', 'product']) }} as product_id,
-        {{ json_text('data', ['items', 'data', '0', 'price', 'recurring', 'interval']) }} as billing_interval,
-        cast({{ json_text('data', ['items', 'data', '0', 'price', 'unit_amount']) }} as bigint) as unit_amount_cents,
-        cast({{ json_text('data', ['discount', 'coupon', 'percent_off']) }} as numeric) as discount_percent_off,
-        {{ epoch_to_timestamp(json_text('data', ['current_period_start'])) }} as current_period_start,
-        {{ epoch_to_timestamp(json_text('data', ['current_period_end'])) }} as current_period_end,
+        {{ json_array_length('data', ['items', 'data']) }} as item_count,
+        {{ epoch_to_timestamp(json_array_aggregate('data', ['items', 'data'], 'current_period_start', 'min')) }}
+            as current_period_start,
+        {{ epoch_to_timestamp(json_array_aggregate('data', ['items', 'data'], 'current_period_end', 'min')) }}
+            as current_period_end,
+        {{ epoch_to_timestamp(json_text('data', ['trial_start'])) }} as trial_start,
+        {{ epoch_to_timestamp(json_text('data', ['trial_end'])) }} as trial_end,
+        cast({{ json_text('data', ['cancel_at_period_end']) }} as boolean) as is_canceling_at_period_end,
+        {{ epoch_to_timestamp(json_text('data', ['cancel_at'])) }} as cancel_at,
         {{ epoch_to_timestamp(json_text('data', ['canceled_at'])) }} as canceled_at,
         {{ epoch_to_timestamp(json_text('data', ['ended_at'])) }} as ended_at,
+        {{ json_text('data', ['cancellation_details', 'reason']) }} as cancellation_reason,
+        {{ json_id('data', ['discounts', '0']) }} as discount_id,
+        {{ json_id('data', ['discounts', '0', 'source', 'coupon']) }} as coupon_id,
+        cast({{ json_text('data', ['discounts', '0', 'source', 'coupon', 'percent_off']) }} as numeric)
+            as discount_percent_off,
+        livemode as is_livemode,
         _stripe_updated_at as stripe_updated_at,
         _loaded_at as loaded_at
 
