@@ -1,22 +1,28 @@
-{#- One row per stretch of days a subscription's MRR holds: from each subscription invoice's period
-    start to the next invoice's period start, cut at the day the subscription ended. -#}
+{#- One row per stretch of days a subscription item's price holds, from the invoice lines (prorations' amounts left
+    out): each line holds from its service period's start until the period ends, the item's next line starts (a
+    renewal, or a mid-period change's proration), or the subscription ends, whichever comes first. Lines of draft,
+    open and paid invoices count (an open invoice is a past-due payment Stripe is still collecting); void and
+    uncollectible ones do not. -#}
 
 with
 
-subscription_invoices as (
+lines as (
 
     select
+        invoice_line_id,
         invoice_id,
-        subscription_id,
         customer_id,
+        subscription_id,
+        subscription_item_id,
         product_id,
         billing_interval,
-        total_excluding_tax_cents,
-        period_start
-    from {{ ref('stg_stripe__invoices') }}
-    where
-        subscription_id is not null
-        and status in ('paid', 'open')
+        is_proration,
+        is_credit,
+        mrr_cents,
+        period_start,
+        period_end
+    from {{ ref('int_stripe_subscription_lines') }}
+    where invoice_status in ('draft', 'open', 'paid')
 
 ),
 
@@ -29,54 +35,47 @@ subscriptions as (
 
 ),
 
-normalised as (
+sequenced as (
 
+    -- Lines of one item starting at the same moment (a change's credit and debit): the credit first, then the
+    -- proration debit, then a regular line: the last one holds.
     select
-        subscription_invoices.invoice_id,
-        subscription_invoices.subscription_id,
-        subscription_invoices.customer_id,
-        subscription_invoices.product_id,
-        subscription_invoices.billing_interval,
-        cast(subscription_invoices.period_start as date) as valid_from,
-        lead(cast(subscription_invoices.period_start as date)) over (
-            partition by subscription_invoices.subscription_id
-            order by subscription_invoices.period_start, subscription_invoices.invoice_id
-        ) as next_period_from,
-        cast(subscriptions.ended_at as date) as ended_on,
-        case subscription_invoices.billing_interval
-            when 'year' then subscription_invoices.total_excluding_tax_cents / 12.0
-            else subscription_invoices.total_excluding_tax_cents * 1.0
-        end as mrr_cents
+        lines.*,
+        subscriptions.ended_at,
+        lead(lines.period_start) over (
+            partition by lines.subscription_id, coalesce(lines.subscription_item_id, lines.invoice_line_id)
+            order by lines.period_start asc, lines.is_credit desc, lines.is_proration desc, lines.invoice_line_id asc
+        ) as next_line_start
 
-    from subscription_invoices
-    inner join subscriptions on subscription_invoices.subscription_id = subscriptions.subscription_id
+    from lines
+    left join subscriptions on lines.subscription_id = subscriptions.subscription_id
 
 ),
 
 intervals as (
 
     select
+        invoice_line_id,
         invoice_id,
         subscription_id,
+        subscription_item_id,
         customer_id,
         product_id,
         billing_interval,
         mrr_cents,
-        valid_from,
-        case
-            when next_period_from is null then ended_on
-            when ended_on is null then next_period_from
-            when ended_on < next_period_from then ended_on
-            else next_period_from
-        end as valid_to
+        cast(period_start as date) as valid_from,
+        cast(least(period_end, coalesce(next_line_start, period_end), coalesce(ended_at, period_end)) as date)
+            as valid_to
 
-    from normalised
+    from sequenced
 
 )
 
 select
+    invoice_line_id,
     invoice_id,
     subscription_id,
+    subscription_item_id,
     customer_id,
     product_id,
     billing_interval,
@@ -84,4 +83,4 @@ select
     valid_from,
     valid_to
 from intervals
-where valid_to is null or valid_to > valid_from
+where mrr_cents > 0 and valid_to > valid_from

@@ -11,13 +11,6 @@ users as (
 
 ),
 
-plans as (
-
-    select distinct plan
-    from users
-
-),
-
 days as (
 
     select date_day
@@ -27,28 +20,16 @@ days as (
 
 revenue as (
 
+    -- Net revenue as revenue_daily counts it (int_revenue_movements: payments less refunds and disputes, by the day
+    -- the money moved), by the plan of the user it came from.
     select
-        payments.paid_on as date_day,
+        movements.occurred_on as date_day,
         coalesce(users.plan, 'unknown') as plan,
-        sum(payments.revenue_usd) as revenue_usd
+        sum(movements.revenue_usd) as net_revenue_usd
 
-    from {{ ref('fct_stripe_payments') }} as payments
-    left join users on payments.user_id = users.user_id
-    group by payments.paid_on, coalesce(users.plan, 'unknown')
-
-),
-
-refunds as (
-
-    select
-        cast(refunds.created_at as date) as date_day,
-        coalesce(users.plan, 'unknown') as plan,
-        sum(refunds.amount_cents) / 100.0 as refunds_usd
-
-    from {{ ref('stg_stripe__refunds') }} as refunds
-    inner join {{ ref('fct_stripe_payments') }} as payments on refunds.charge_id = payments.charge_id
-    left join users on payments.user_id = users.user_id
-    group by cast(refunds.created_at as date), coalesce(users.plan, 'unknown')
+    from {{ ref('int_revenue_movements') }} as movements
+    left join users on movements.user_id = users.user_id
+    group by movements.occurred_on, coalesce(users.plan, 'unknown')
 
 ),
 
@@ -94,6 +75,20 @@ llm_costs as (
 
 ),
 
+plans as (
+
+    -- Every plan that has users, revenue or cost: revenue or cost booked to a user who is gone (deleted, so not in
+    -- dim_users: plan 'unknown') keeps its row.
+    select plan from users
+    union
+    select plan from revenue
+    union
+    select plan from video_costs
+    union
+    select plan from llm_costs
+
+),
+
 day_plans as (
 
     select
@@ -109,7 +104,7 @@ final as (
     select
         day_plans.date_day,
         day_plans.plan,
-        coalesce(revenue.revenue_usd, 0) - coalesce(refunds.refunds_usd, 0) as net_revenue_usd,
+        coalesce(revenue.net_revenue_usd, 0) as net_revenue_usd,
         coalesce(video_costs.video_provider_cost_usd, 0) as video_provider_cost_usd,
         coalesce(llm_costs.llm_cost_usd, 0) as llm_cost_usd,
         coalesce(video_costs.video_provider_cost_usd, 0) + coalesce(llm_costs.llm_cost_usd, 0) as ai_cost_usd,
@@ -118,7 +113,6 @@ final as (
 
     from day_plans
     left join revenue on day_plans.date_day = revenue.date_day and day_plans.plan = revenue.plan
-    left join refunds on day_plans.date_day = refunds.date_day and day_plans.plan = refunds.plan
     left join video_costs on day_plans.date_day = video_costs.date_day and day_plans.plan = video_costs.plan
     left join llm_costs on day_plans.date_day = llm_costs.date_day and day_plans.plan = llm_costs.plan
 

@@ -60,10 +60,11 @@ platform_credits_per_video as (
 
 revenue as (
 
+    -- Net revenue as revenue_daily counts it (int_revenue_movements): payments less refunds and disputes.
     select
         user_id,
         sum(revenue_usd) as revenue_usd
-    from {{ ref('fct_stripe_payments') }}
+    from {{ ref('int_revenue_movements') }}
     group by user_id
 
 ),
