@@ -21,7 +21,34 @@ CASES = {
         "marts.revenue_daily",
         "UPDATE marts.revenue_daily SET gross_charged_usd = gross_charged_usd + 0.01"
         " WHERE date_day = (SELECT max(date_day) FROM marts.revenue_daily WHERE payments > 0)",
-        "charged revenue in the mart equals paid Stripe charges in raw, to the cent",
+        "charged money in the mart equals Stripe's charge balance transactions in raw, to the cent",
+    ),
+    "disputed_money_mismatch": (
+        "marts.revenue_daily",
+        "UPDATE marts.revenue_daily SET money_disputed_usd = money_disputed_usd + 15"
+        " WHERE date_day = (SELECT max(date_day) FROM marts.revenue_daily)",
+        "money disputes took in the mart equals Stripe's dispute balance transactions in raw (withdrawals less"
+        " reversals; inquiries have none), to the cent",
+    ),
+    "mrr_reads_no_subscription": (  # what MRR was when staging read a field Stripe had moved
+        "marts.mrr_daily",
+        "UPDATE marts.mrr_daily SET mrr_usd = 0, starting_mrr_usd = 0, new_mrr_usd = 0, expansion_mrr_usd = 0,"
+        " reactivation_mrr_usd = 0, contraction_mrr_usd = 0, churned_mrr_usd = 0, paying_customers = 0"
+        " WHERE date_day = (SELECT max(date_day) FROM marts.mrr_daily)",
+        "MRR is not 0 on the latest day while Stripe (raw) has active or past-due subscriptions on a paid price"
+        " created by then: an MRR that reads no subscription at all (a field Stripe moved) fails here",
+    ),
+    "a_subscription_payment_lost_its_invoice": (
+        "marts.fct_stripe_payments",
+        "UPDATE marts.fct_stripe_payments SET revenue_type = 'credit_pack', invoice_id = NULL"
+        " WHERE charge_id = (SELECT min(charge_id) FROM marts.fct_stripe_payments WHERE revenue_type = 'subscription')",
+        "every paid subscription invoice paid through Stripe has a subscription payment in the mart",
+    ),
+    "no_payment_is_a_subscription_payment": (  # what every payment looked like when charge.invoice disappeared
+        "marts.fct_stripe_payments",
+        "UPDATE marts.fct_stripe_payments SET revenue_type = 'credit_pack', invoice_id = NULL",
+        ("paid subscription invoices exist in Stripe (raw) but no payment in the mart is a subscription payment",
+         "every paid subscription invoice paid through Stripe has a subscription payment in the mart"),
     ),
     "broken_funnel_order": (
         "marts.paywall_funnel_daily",
@@ -88,5 +115,5 @@ def test_bad_numbers_fail_the_right_check(built_marts, case):
     table, statement, expected = CASES[case]
     with corrupted(table, statement):
         failed = failed_expectations(table)
-    assert failed == [expected]
+    assert failed == (list(expected) if isinstance(expected, tuple) else [expected])
     assert failed_expectations(table) == []  # restored: the suite passes again
