@@ -2,7 +2,8 @@
 metrics from semantic/metrics.yml, packed as Superset's native import bundle (a ZIP of YAML keyed by UUID).
 
 UUIDs derive from stable keys (chart key, mart name, dashboard slug), so applying the same code twice
-updates the same objects instead of creating new ones.
+updates the same objects instead of creating new ones. Column headers and number formats come from
+semantic/metrics.yml (semantic/formats.py); periods and windows from the marts' reporting date (charts.Clock).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import Any
 
 import yaml
 
+from semantic.formats import Format, column_label
 from semantic.metrics import Metric, load_metrics
-from semantic.superset.charts import FORMATS, ChartSpec, build_chart
+from semantic.superset.charts import ChartSpec, Clock, build_chart
 
 DASHBOARDS_DIR = Path(__file__).resolve().parent / "dashboards"
 NAMESPACE = uuid.UUID("5a8f3c2e-1d4b-4c8e-9f61-7b2d0e9a4c11")
@@ -28,6 +30,11 @@ DATABASE_NAME = "Reelhouse marts"
 MARTS_SCHEMA = "marts"
 EXTERNAL_URL = "https://github.com/reelhouse/reelhouse/tree/main/semantic/superset"
 TEMPORAL_TYPES = ("date", "timestamp", "timestamp with time zone", "timestamp without time zone")
+# Marts with one row per metric (marts.wow_deltas, keyed by `metric` = a metrics.yml wow_metric): their value
+# columns change unit from row to row, so each gets a text twin `<column>_shown` in the dataset, written in the
+# row's metric format (the change of a percent in percentage points, signed).
+METRIC_ROW_VALUES = {"wow_deltas": {"current_value": False, "previous_value": False, "absolute_change": True}}
+SHOWN_SUFFIX = "_shown"
 
 
 def asset_uuid(kind: str, key: str) -> str:
@@ -128,7 +135,44 @@ def _database(sqlalchemy_uri: str) -> dict[str, Any]:
     }
 
 
-def _dataset(mart: Mart, metrics: list[Metric]) -> dict[str, Any]:
+def _sql_shown(value: str, number_format: Format, signed: bool) -> str:
+    """SQL writing a number as Format.render (and Superset's d3 format) writes it; `signed` adds + and a
+    percent's change reads in percentage points."""
+    places = number_format.places
+    pattern = "FM999,999,999,999,990" + ("." + "0" * places if places else "")
+    sign = (f"case when {value} < 0 then '-' when {value} > 0 then '+' else '' end" if signed
+            else f"case when {value} < 0 then '-' else '' end")
+    if number_format.kind == "usd":
+        return f"{sign} || '$' || to_char(abs({value}), '{pattern}')"
+    if number_format.kind == "percent":
+        unit = " pp" if signed else "%"
+        return f"{sign} || to_char(abs({value}) * 100, '{pattern}') || '{unit}'"
+    return f"{sign} || to_char(abs({value}), '{pattern}')"
+
+
+def _shown_columns(mart: Mart, metrics: dict[str, Metric]) -> list[dict[str, Any]]:
+    """The text twins of a metric-per-row mart's value columns (METRIC_ROW_VALUES)."""
+    twins = []
+    by_row = {metric.wow_metric: metric for metric in metrics.values() if metric.wow_metric}
+    for column, signed in METRIC_ROW_VALUES.get(mart.name, {}).items():
+        name = f"{column}{SHOWN_SUFFIX}"
+        cases = " ".join(f"when '{row}' then {_sql_shown(column, metric.number_format, signed)}"
+                         for row, metric in sorted(by_row.items()))
+        label = column_label(mart.name, name)
+        twins.append({"column_name": name, "verbose_name": label.label if label else None, "is_dttm": False,
+                      "is_active": True, "type": "TEXT", "groupby": False, "filterable": False,
+                      "expression": f"case metric {cases} end",
+                      "description": f"{column}, written in the format metrics.yml gives the row's metric.",
+                      "python_date_format": None})
+    return twins
+
+
+def _verbose_name(mart: Mart, column: Column) -> str | None:
+    label = column_label(mart.name, column.name)
+    return label.label if label else None
+
+
+def _dataset(mart: Mart, metrics: list[Metric], all_metrics: dict[str, Metric] | None = None) -> dict[str, Any]:
     temporal = [column.name for column in mart.columns if column.is_temporal]
     return {
         "table_name": mart.name,
@@ -145,13 +189,14 @@ def _dataset(mart: Mart, metrics: list[Metric]) -> dict[str, Any]:
         "fetch_values_predicate": None,
         "extra": {"managed_by": "reelhouse semantic/"},
         "uuid": mart.uuid,
-        "columns": [{"column_name": column.name, "verbose_name": None, "is_dttm": column.is_temporal,
-                     "is_active": True, "type": column.data_type.upper(), "groupby": True, "filterable": True,
-                     "expression": None, "description": column.description, "python_date_format": None}
-                    for column in mart.columns],
+        "columns": [{"column_name": column.name, "verbose_name": _verbose_name(mart, column),
+                     "is_dttm": column.is_temporal, "is_active": True, "type": column.data_type.upper(),
+                     "groupby": True, "filterable": True, "expression": None, "description": column.description,
+                     "python_date_format": None}
+                    for column in mart.columns] + _shown_columns(mart, all_metrics or {}),
         "metrics": [{"metric_name": metric.name, "verbose_name": metric.label, "metric_type": None,
                      "expression": metric.sql, "description": f"{metric.description} Owner: {metric.owner}.",
-                     "d3format": FORMATS[metric.format], "extra": None, "warning_text": None}
+                     "d3format": metric.number_format.d3, "extra": None, "warning_text": None}
                     for metric in metrics],
         "version": "1.0.0",
         "database_uuid": asset_uuid("database", DATABASE_NAME),
@@ -164,8 +209,8 @@ def _default_filters(dashboard: DashboardSpec, chart: ChartSpec) -> list[dict[st
             if native.default and native.dataset == chart.dataset]
 
 
-def _chart(chart: ChartSpec, metrics: dict[str, Metric], filters: list[dict[str, Any]]) -> dict[str, Any]:
-    params, query_context = build_chart(chart, metrics, filters=filters)
+def _chart(chart: ChartSpec, metrics: dict[str, Metric], filters: list[dict[str, Any]], clock: Clock) -> dict[str, Any]:
+    params, query_context = build_chart(chart, metrics, clock=clock, filters=filters, time_range=clock.time_range)
     return {
         "slice_name": chart.title,
         "description": chart.description,
@@ -225,11 +270,35 @@ def _native_filter(dashboard: DashboardSpec, native: NativeFilter) -> dict[str, 
         "controlValues": {"enableEmptyFilter": bool(native.default), "defaultToFirstItem": False,
                           "multiSelect": False, "searchAllOptions": False, "inverseSelection": False},
         "cascadeParentIds": [],
-        "scope": {"rootPath": ["ROOT_ID"], "excluded": []},
+        # Only the charts on its dataset: on a board it would also filter (and change the cache key of) the
+        # charts of other marts, whose queries _default_filters leaves it out of.
+        "scope": {"rootPath": ["ROOT_ID"], "excluded": [
+            index for index, chart in enumerate(dashboard.charts, start=1) if chart.dataset != native.dataset]},
     }
 
 
-def _dashboard(dashboard: DashboardSpec) -> dict[str, Any]:
+def _time_filter(dashboard: DashboardSpec, clock: Clock) -> dict[str, Any]:
+    """The board's time filter: it opens the time series on the default window (clock.time_range); a viewer
+    widens or narrows it. KPI cards (their own complete periods), tables and category charts are out of scope."""
+    chart_ids = {chart.key: index for index, chart in enumerate(dashboard.charts, start=1)}
+    return {
+        "id": f"NATIVE_FILTER-{dashboard.slug}-time-range",
+        "name": "Time range",
+        "filterType": "filter_time",
+        "type": "NATIVE_FILTER",
+        "description": "The days the time series show; they always end with the last complete day, week or "
+                       "month.",
+        "targets": [{}],
+        "defaultDataMask": {"extraFormData": {"time_range": clock.time_range},
+                            "filterState": {"value": clock.time_range}, "ownState": {}},
+        "controlValues": {"enableEmptyFilter": False},
+        "cascadeParentIds": [],
+        "scope": {"rootPath": ["ROOT_ID"],
+                  "excluded": [chart_ids[chart.key] for chart in dashboard.charts if not chart.is_time_series]},
+    }
+
+
+def _dashboard(dashboard: DashboardSpec, clock: Clock) -> dict[str, Any]:
     return {
         "dashboard_title": dashboard.title,
         "description": dashboard.description,
@@ -238,7 +307,8 @@ def _dashboard(dashboard: DashboardSpec) -> dict[str, Any]:
         "uuid": dashboard.uuid,
         "position": _position(dashboard),
         "metadata": {
-            "native_filter_configuration": [_native_filter(dashboard, native) for native in dashboard.filters],
+            "native_filter_configuration": [_native_filter(dashboard, native) for native in dashboard.filters] + (
+                [_time_filter(dashboard, clock)] if any(chart.is_time_series for chart in dashboard.charts) else []),
             "color_scheme": "supersetColors",
             "refresh_frequency": 0,
             "timed_refresh_immune_slices": [],
@@ -259,8 +329,9 @@ def _file_name(kind: str, name: str) -> str:
     return f"{kind}/{name.replace(' ', '_').replace('&', 'and')}.yaml"
 
 
-def build_bundle(marts: dict[str, Mart], sqlalchemy_uri: str) -> dict[str, str]:
-    """Every file of the import bundle by path. `marts` is the marts schema as the warehouse has it."""
+def build_bundle(marts: dict[str, Mart], sqlalchemy_uri: str, clock: Clock) -> dict[str, str]:
+    """Every file of the import bundle by path. `marts` is the marts schema as the warehouse has it, `clock` its
+    reporting date (provision.reporting_clock)."""
     metrics = load_metrics()
     dashboards = load_dashboards()
     missing = {chart.dataset for dashboard in dashboards for chart in dashboard.charts} - set(marts)
@@ -276,11 +347,12 @@ def build_bundle(marts: dict[str, Mart], sqlalchemy_uri: str) -> dict[str, str]:
     }
     for mart in marts.values():
         on_mart = [metric for metric in metrics.values() if metric.table == f"{MARTS_SCHEMA}.{mart.name}"]
-        files[_file_name(f"datasets/{DATABASE_NAME}", mart.name)] = _dump(_dataset(mart, on_mart))
+        files[_file_name(f"datasets/{DATABASE_NAME}", mart.name)] = _dump(_dataset(mart, on_mart, metrics))
     for dashboard in dashboards:
         for chart in dashboard.charts:
-            files[_file_name("charts", chart.key)] = _dump(_chart(chart, metrics, _default_filters(dashboard, chart)))
-        files[_file_name("dashboards", dashboard.slug)] = _dump(_dashboard(dashboard))
+            files[_file_name("charts", chart.key)] = _dump(
+                _chart(chart, metrics, _default_filters(dashboard, chart), clock))
+        files[_file_name("dashboards", dashboard.slug)] = _dump(_dashboard(dashboard, clock))
     return files
 
 

@@ -25,6 +25,7 @@ from semantic.superset.assets import (
     load_dashboards,
     zip_bundle,
 )
+from semantic.superset.charts import Clock
 from semantic.superset.client import SupersetClient
 
 CREATOR_ROLE = "Creator"
@@ -63,13 +64,27 @@ def read_marts(analyst_url: str) -> dict[str, Mart]:
     return {name: Mart(name, descriptions[name], tuple(cols)) for name, cols in columns.items()}
 
 
-def import_assets(client: SupersetClient, marts: dict[str, Mart], analyst_url: str) -> dict[str, str]:
+def reporting_clock(analyst_url: str) -> Clock:
+    """'Now' as the published marts have it: their reporting date (the last day of marts.dim_dates, the day
+    REELHOUSE_AS_OF or the build's wall clock fell in) and the first day with activity. The boards' complete
+    periods and default windows count from here, never from Superset's or the database's own clock."""
+    with psycopg.connect(analyst_url) as conn:
+        today = conn.execute(f"SELECT max(date_day) FROM {MARTS_SCHEMA}.dim_dates").fetchone()[0]  # noqa: S608
+        first = conn.execute(f"SELECT min(date_day) FROM {MARTS_SCHEMA}.active_users_daily"  # noqa: S608
+                             " WHERE dau > 0").fetchone()[0]
+    if today is None:
+        raise ValueError(f"{MARTS_SCHEMA}.dim_dates is empty: build and publish the marts before the dashboards")
+    return Clock(today, first)
+
+
+def import_assets(client: SupersetClient, marts: dict[str, Mart], analyst_url: str,
+                  clock: Clock | None = None) -> dict[str, str]:
     """Import (overwrite) every database, dataset, chart and dashboard in code; returns the bundle files."""
     from sqlalchemy.engine import make_url
 
     url = make_url(analyst_url).set(drivername="postgresql+psycopg2")
     masked = url.set(password="XXXXXXXXXX").render_as_string(hide_password=False)
-    files = build_bundle(marts, masked)
+    files = build_bundle(marts, masked, clock or reporting_clock(analyst_url))
     client.post("/api/v1/assets/import/",
                 files={"bundle": ("reelhouse_assets.zip", zip_bundle(files), "application/zip")},
                 data={"passwords": json.dumps({database_file_name(): url.password or ""}), "overwrite": "true"})
@@ -121,10 +136,11 @@ def fix_renamed_datasets(client: SupersetClient, marts: dict[str, Mart]) -> list
     return renamed
 
 
-def apply(client: SupersetClient, analyst_url: str) -> ProvisionResult:
-    """Make Superset match the code; running it twice changes nothing the second time."""
+def apply(client: SupersetClient, analyst_url: str, clock: Clock | None = None) -> ProvisionResult:
+    """Make Superset match the code; running it twice changes nothing the second time (on the same reporting
+    date). `clock` pins "now" (tests); by default it is the marts' own (reporting_clock)."""
     marts = read_marts(analyst_url)
-    files = import_assets(client, marts, analyst_url)
+    files = import_assets(client, marts, analyst_url, clock)
     result = ProvisionResult(
         datasets=sum(name.startswith("datasets/") for name in files),
         charts=sum(name.startswith("charts/") for name in files),

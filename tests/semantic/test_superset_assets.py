@@ -4,6 +4,7 @@ chart's mart, the bundle's dashboards reference only charts it contains, and dbt
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from semantic.superset.assets import (
     build_bundle,
     load_dashboards,
 )
-from semantic.superset.charts import ChartSpec
+from semantic.superset.charts import ChartSpec, Clock
 
 EXPOSURES = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts" / "_exposures.yml"
 
@@ -32,7 +33,8 @@ def _fake_marts() -> dict[str, Mart]:
 
 
 def test_the_bundle_has_every_dashboard_chart_and_dataset_once():
-    files = build_bundle(_fake_marts(), "postgresql+psycopg2://analyst:XXXXXXXXXX@db:5432/reelhouse")
+    files = build_bundle(_fake_marts(), "postgresql+psycopg2://analyst:XXXXXXXXXX@db:5432/reelhouse",
+                         Clock(date(2026, 11, 16)))
     charts = {yaml.safe_load(text)["uuid"] for name, text in files.items() if name.startswith("charts/")}
     dashboards = [yaml.safe_load(text) for name, text in files.items() if name.startswith("dashboards/")]
     assert len(dashboards) == len(load_dashboards()) >= 8
@@ -68,3 +70,24 @@ def test_dashboard_exposures_list_exactly_the_marts_each_board_reads():
 def test_a_malformed_chart_spec_is_an_error_naming_the_chart(entry, message):
     with pytest.raises(ValueError, match=message):
         ChartSpec.from_yaml(entry, "x.yml")
+
+
+def test_each_board_with_time_series_has_a_time_filter_scoped_to_them_and_select_filters_to_their_mart():
+    files = build_bundle(_fake_marts(), "postgresql+psycopg2://analyst:XXXXXXXXXX@db:5432/reelhouse",
+                         Clock(date(2026, 11, 16), first_day=date(2026, 9, 2)))
+    for spec in load_dashboards():
+        dashboard = yaml.safe_load(files[f"dashboards/{spec.slug}.yaml"])
+        filters = {native["filterType"]: native for native in dashboard["metadata"]["native_filter_configuration"]}
+        ids = {index: chart for index, chart in enumerate(spec.charts, start=1)}
+        series = {index for index, chart in ids.items() if chart.is_time_series}
+        if not series:
+            assert "filter_time" not in filters, spec.slug
+            continue
+        time_filter = filters["filter_time"]
+        assert time_filter["defaultDataMask"]["extraFormData"] == {"time_range": "2026-08-31 : now"}
+        assert set(time_filter["scope"]["excluded"]) == set(ids) - series, spec.slug
+        for native in dashboard["metadata"]["native_filter_configuration"]:
+            if native["filterType"] == "filter_select":
+                dataset = native["targets"][0]["datasetUuid"]
+                assert {ids[index].dataset for index in set(ids) - set(native["scope"]["excluded"])} == {
+                    chart.dataset for chart in spec.charts if asset_uuid("dataset", chart.dataset) == dataset}

@@ -37,6 +37,13 @@ select
     coalesce(attempts.students, 0) as students,
     attempts.passes * 1.0 / nullif(attempts.attempts, 0) as pass_rate,
     attempts.avg_score,
-    coalesce(attempts.attempts >= 5 and attempts.passes * 1.0 / attempts.attempts < 0.5, false) as is_struggling
+    coalesce(attempts.attempts >= 5 and attempts.passes * 1.0 / attempts.attempts < 0.5, false) as is_struggling,
+    -- What the board's status column says, so a 0 % pass rate never reads as "not struggling": struggling (the
+    -- flag), too few attempts to judge (under 5, the flag's threshold), or on track (pass rate 50 % or more).
+    case
+        when attempts.attempts >= 5 and attempts.passes * 1.0 / attempts.attempts < 0.5 then 'struggling'
+        when coalesce(attempts.attempts, 0) < 5 then 'too few attempts'
+        else 'on track'
+    end as standing
 from quizzes
 left join attempts on quizzes.quiz_id = attempts.quiz_id
