@@ -1,15 +1,17 @@
 {#- One row per stretch of time a Stripe subscription held one status, [valid_from, valid_to): the status changes,
     so the table grows with changes, never with subscriptions × days. Stripe keeps only a subscription's current
     state, so its history is rebuilt from what the warehouse has, in this order when two fall at the same time:
-      1. created_at: active (a trial would be trialing, but staging has no trial_start/trial_end yet);
+      1. created_at: active, or trialing when the subscription has a trial that started by then; trial_end:
+         active;
       2. an invoice.payment_failed event on one of its invoices: past_due (incomplete for the first invoice,
          billing_reason subscription_create), Stripe's rule: payment on the latest invoice failed;
-      3. that invoice's paid_at, after the failure: active again;
+      3. that invoice's paid_at (or voided_at), after the failure: active again;
       4. stripe_updated_at, the time of the subscription's newest version: its status then, as Stripe says (this
          overrides 1-3 from then on: an unpaid, paused or trialing subscription shows here);
       5. ended_at: the final status, canceled (or incomplete_expired when Stripe says so); nothing after it counts.
-    At one instant the last of these wins; consecutive points with the same status merge. Past-due stretches
-    older than the Events API's 30 days before the first load are not visible (the subscription shows active). -#}
+    At one instant the last of these wins; consecutive points with the same status merge; points after the
+    reporting time (a trial ending later) are not history yet. Past-due stretches older than the Events API's 30
+    days before the first load are not visible (the subscription shows active). -#}
 
 with
 
@@ -20,6 +22,8 @@ subscriptions as (
         customer_id,
         status,
         created_at,
+        trial_start,
+        trial_end,
         stripe_updated_at,
         coalesce(
             ended_at,
@@ -36,7 +40,7 @@ invoices as (
         invoice_id,
         subscription_id,
         billing_reason,
-        paid_at
+        coalesce(paid_at, voided_at) as settled_at
     from {{ ref('stg_stripe__invoices') }}
     where subscription_id is not null
 
@@ -48,12 +52,12 @@ payment_failures as (
         invoices.invoice_id,
         invoices.subscription_id,
         invoices.billing_reason,
-        invoices.paid_at,
+        invoices.settled_at,
         min(events.created_at) as failed_at
     from {{ ref('stg_stripe__events') }} as events
     inner join invoices on events.object_id = invoices.invoice_id
     where events.event_type = 'invoice.payment_failed'
-    group by invoices.invoice_id, invoices.subscription_id, invoices.billing_reason, invoices.paid_at
+    group by invoices.invoice_id, invoices.subscription_id, invoices.billing_reason, invoices.settled_at
 
 ),
 
@@ -63,8 +67,18 @@ points as (
         subscription_id,
         created_at as changed_at,
         1 as point_order,
+        case when trial_start <= created_at and trial_end > created_at then 'trialing' else 'active' end as status
+    from subscriptions
+
+    union all
+
+    select
+        subscription_id,
+        trial_end as changed_at,
+        1 as point_order,
         'active' as status
     from subscriptions
+    where trial_end > created_at
 
     union all
 
@@ -79,11 +93,11 @@ points as (
 
     select
         subscription_id,
-        paid_at as changed_at,
+        settled_at as changed_at,
         3 as point_order,
         'active' as status
     from payment_failures
-    where paid_at >= failed_at
+    where settled_at >= failed_at
 
     union all
 
@@ -120,6 +134,7 @@ in_life as (
     where
         points.changed_at is not null
         and points.changed_at >= subscriptions.created_at
+        and points.changed_at <= {{ reporting_time() }}
         and (
             subscriptions.ended_at is null
             or points.changed_at < subscriptions.ended_at
