@@ -32,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from reelhouse.errors import ReelhouseError
+
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 # GX expectations each row passes or fails alone, so checking new rows only loses nothing checked before.
 ROW_EXPECTATIONS = frozenset({
@@ -85,7 +87,7 @@ class Suite:
         return next((spec.kwargs.get("column") for spec in self.expectations if spec.expect == UNIQUE), None)
 
 
-class SuiteFileError(ValueError):
+class SuiteFileError(ReelhouseError):
     """A suite file that cannot be understood; names the file and the entry."""
 
 

@@ -1,5 +1,10 @@
-"""User-facing errors: the CLI prints these as one clear line instead of a traceback."""
+"""User-facing errors: the CLI prints these as one clear line instead of a traceback.
+
+Every exception the project defines derives from ReelhouseError, so a caller catches one class, not a tuple
+(tests/test_layering.py checks it). This module imports nothing: every layer may import it.
+"""
 
 
 class ReelhouseError(Exception):
-    """A problem the user can fix (configuration, a busy port, an unreachable server)."""
+    """A problem the user can fix (configuration, a busy port, an unreachable server, a malformed file)."""
+

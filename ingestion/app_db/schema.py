@@ -7,10 +7,12 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from reelhouse.errors import ReelhouseError
+
 METADATA_COLUMNS = ("_loaded_at", "_load_id", "_deleted_in_source_at")
 
 
-class SchemaDriftError(Exception):
+class SchemaDriftError(ReelhouseError):
     """A source change we will not follow automatically (a retyped or dropped column)."""
 
 

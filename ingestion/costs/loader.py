@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from ingestion.common.ops import TableLoadResult, ensure_ops_tables, new_load_id, read_cursor, write_audit, write_cursor
+from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import connect
 
 PRICES_PATH = Path(__file__).with_name("prices.yml")
@@ -21,7 +22,7 @@ SOURCE = "costs"
 COST_TABLES = ("video_provider_prices", "llm_model_prices")
 
 
-class PriceFileError(ValueError):
+class PriceFileError(ReelhouseError):
     """prices.yml is malformed; the message names the section, the row and the problem."""
 
 

@@ -29,6 +29,7 @@ from ingestion.common.ops import (
     write_audit,
     write_cursor,
 )
+from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import connect
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ CREATE TABLE IF NOT EXISTS raw_stripe.events (
 """
 
 
-class StripeLoadError(Exception):
+class StripeLoadError(ReelhouseError):
     """Stripe kept failing after retries; the message is safe to show (no key)."""
 
 

@@ -42,9 +42,6 @@ def _one_line(error: BaseException) -> str:
 def _load_source(source: Source, load: Callable[[], list[TableLoadResult]]) -> list[TableLoadResult]:
     """One source's load; if it cannot run at all (its server unreachable, the warehouse gone mid-load), a
     failed result that names the source, so the other sources still load and the user gets one clear line."""
-    from ingestion.costs import PriceFileError
-    from ingestion.stripe import StripeLoadError
-
     try:
         return load()
     except psycopg.Error as error:  # its open transaction was rolled back
@@ -54,7 +51,7 @@ def _load_source(source: Source, load: Callable[[], list[TableLoadResult]]) -> l
         else:  # a connection broke mid-load
             reason = (f"{SOURCE_NAMES[source]}: lost the connection to {CONNECTED_TO[source]} "
                       f"({_one_line(error)}); committed work and its cursors are kept, run again to finish")
-    except (ReelhouseError, StripeLoadError, PriceFileError) as error:
+    except ReelhouseError as error:  # a bad price file, Stripe refusing, an unreachable server: one line
         reason = f"{SOURCE_NAMES[source]}: {_one_line(error)}"
     return [TableLoadResult(source.value, "*", status="failed", error=reason)]
 
