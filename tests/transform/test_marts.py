@@ -55,7 +55,8 @@ def test_mart_revenue_reconciles_with_stripe_to_the_cent(built_marts):
         ).fetchone()[0]
         mart_usd = conn.execute("SELECT coalesce(sum(gross_charged_usd), 0) FROM marts.revenue_daily").fetchone()[0]
         refunds_cents = conn.execute("SELECT coalesce(sum(amount), 0) FROM raw_stripe.refunds").fetchone()[0]
-        mart_refunds = conn.execute("SELECT coalesce(sum(refunds_usd), 0) FROM marts.revenue_daily").fetchone()[0]
+        mart_refunds = conn.execute(  # the money refunded (refunds_usd is the revenue share, without tax)
+            "SELECT coalesce(sum(money_refunded_usd), 0) FROM marts.revenue_daily").fetchone()[0]
     assert raw_cents > 0
     assert round(mart_usd * 100) == raw_cents
     assert round(mart_refunds * 100) == refunds_cents
