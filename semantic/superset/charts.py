@@ -83,9 +83,10 @@ class Clock:
 
     @property
     def time_range(self) -> str:
-        """The board time filter's default, as Superset writes a range: from the window's start on (each chart
-        ends itself with its last complete period, so the filter needs no end)."""
-        return f"{self.window_start.isoformat()} : now"
+        """The board time filter's default, as Superset writes a range: from the window's start, open-ended
+        ("2026-08-31 ≤ col < ∞"). Each chart ends itself with its last complete period; an end such as `now` would
+        be Superset's wall clock, which is not the marts' clock when REELHOUSE_AS_OF replays a past world."""
+        return f"{self.window_start.isoformat()} : "
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def test_complete_periods_when_now_is_mid_week_and_mid_day():
     assert MID_WEEK.periods_back("week", 8) == date(2026, 9, 21)
     assert MID_WEEK.periods_back("month", 12) == date(2025, 11, 1)
     assert MID_WEEK.window_start == date(2026, 8, 17)               # 13 whole weeks, a Monday
-    assert MID_WEEK.time_range == "2026-08-17 : now"
+    assert MID_WEEK.time_range == "2026-08-17 : "
     young = Clock(date(2026, 11, 18), first_day=date(2026, 10, 7))
     assert young.window_start == date(2026, 10, 5)                  # not before the first week with data
 
@@ -112,7 +112,7 @@ def test_a_time_series_ends_before_the_current_period_and_opens_on_the_board_win
                                   time_range=MID_WEEK.time_range)
     query = context["queries"][0]
     assert "date_day < '2026-11-16'" in query["extras"]["where"]   # weekly: no bar for the week still running
-    assert query["time_range"] == params["time_range"] == "2026-08-17 : now"
+    assert query["time_range"] == params["time_range"] == "2026-08-17 : "
     assert {"col": "date_day", "op": "TEMPORAL_RANGE", "val": "No filter"} in query["filters"]
     _, daily = build_chart(_chart("overview_prompts"), load_metrics(), clock=MID_WEEK, time_range=MID_WEEK.time_range)
     assert "date_day < '2026-11-18'" in daily["queries"][0]["extras"]["where"]
