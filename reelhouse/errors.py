@@ -8,3 +8,7 @@ Every exception the project defines derives from ReelhouseError, so a caller cat
 class ReelhouseError(Exception):
     """A problem the user can fix (configuration, a busy port, an unreachable server, a malformed file)."""
 
+
+class ConfigError(ReelhouseError):
+    """A setting in the environment has a value that cannot work; the message names the variable, the value
+    (secrets masked) and what is expected. The CLI exits 2 on it, as on a bad command-line option."""

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from reelhouse.cli import db, demo, ingest, pipeline, report, stripe, superset
-from reelhouse.errors import ReelhouseError
+from reelhouse.errors import ConfigError, ReelhouseError
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -32,7 +32,8 @@ cli.command("dbt", context_settings={"allow_extra_args": True, "ignore_unknown_o
 
 
 def app() -> None:
-    """Console entry point: user mistakes print one clear line and exit 1, never a traceback."""
+    """Console entry point: user mistakes print one clear line, never a traceback. Exit 2 for a setting that
+    cannot work (like a bad option: nothing was tried), 1 for anything else that failed."""
     # Library warnings are reported by the commands themselves (tables, one-line errors).
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("psycopg").setLevel(logging.ERROR)  # psycopg sets its own WARNING level on import
@@ -40,4 +41,4 @@ def app() -> None:
         cli()
     except ReelhouseError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(1)
+        sys.exit(2 if isinstance(exc, ConfigError) else 1)
