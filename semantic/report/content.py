@@ -2,7 +2,9 @@
 
 Every number comes from a mart query here; rendering only formats it. The reporting week is the
 1-week window of marts.wow_deltas: the 7 whole days before the reporting date (on a Monday, last
-Monday to Sunday).
+Monday to Sunday). Every metric figure is a semantic/metrics.yml metric (its label, its SQL over its
+mart): the week-over-week values from marts.wow_deltas, which dbt computes by that same SQL, the rest
+by metric_value here.
 """
 
 from __future__ import annotations
@@ -17,9 +19,13 @@ import yaml
 from psycopg.rows import dict_row
 
 from expectations.load_health import source_freshness
-from semantic.metrics import Metric, load_metrics
+from semantic.metrics import Metric, load_metrics, metric_value
 
 SPARKLINE_WEEKS = 8
+# The revenue section: (metric, period) — "day" is the week's last day, "week" the whole reporting week.
+REVENUE_FIGURES = (("mrr_usd", "day"), ("paying_subscribers", "day"), ("new_mrr_usd", "week"),
+                   ("expansion_mrr_usd", "week"), ("reactivation_mrr_usd", "week"), ("contraction_mrr_usd", "week"),
+                   ("churned_mrr_usd", "week"))
 EXPOSURES_FILE = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts" / "_exposures.yml"
 
 
@@ -47,6 +53,14 @@ class Kpi:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One metric over a stated period (`period` as the email words it: "on 15 Nov", "this week")."""
+    metric: Metric
+    period: str
+    value: Decimal | None
+
+
+@dataclass(frozen=True)
 class DataHealth:
     failed_checks: list[dict]
     sources: list[str]
@@ -62,7 +76,7 @@ class PlatformReport:
     week_start: date
     week_end: date  # inclusive, the last day of the week
     kpis: list[Kpi]
-    mrr: dict
+    revenue: list[Figure]
     top_templates: list[dict]
     tiers: list[dict]
     at_risk_users: int
@@ -150,17 +164,6 @@ def build_platform_report(conn: psycopg.Connection, superset_url: str) -> Platfo
         deltas = {row["metric"]: row for row in cursor.execute(
             "SELECT metric, current_value, previous_value, absolute_change, pct_change"
             " FROM marts.wow_deltas WHERE weeks = 1").fetchall()}
-        mrr = cursor.execute(
-            """
-            SELECT max(CASE WHEN date_day = %(last)s THEN mrr_usd END) AS mrr_usd,
-                   max(CASE WHEN date_day = %(last)s THEN paying_customers END) AS paying_customers,
-                   sum(new_mrr_usd) AS new_mrr_usd, sum(expansion_mrr_usd) AS expansion_mrr_usd,
-                   sum(reactivation_mrr_usd) AS reactivation_mrr_usd,
-                   sum(contraction_mrr_usd) AS contraction_mrr_usd, sum(churned_mrr_usd) AS churned_mrr_usd
-            FROM marts.mrr_daily WHERE date_day >= %(start)s AND date_day < %(end)s
-            """,
-            {"start": start, "end": end, "last": end - timedelta(days=1)},
-        ).fetchone()
         templates = cursor.execute(
             "SELECT usage_rank, template_name, usage_count, unique_users, export_success_rate, rank_change"
             " FROM marts.template_leaderboard WHERE timeframe = '7d'"
@@ -169,6 +172,10 @@ def build_platform_report(conn: psycopg.Connection, superset_url: str) -> Platfo
             "SELECT engagement_tier, entities FROM marts.engagement_tier_daily"
             " WHERE population = 'user' AND date_day = %s ORDER BY entities DESC",
             (end - timedelta(days=1),)).fetchall()
+    last = end - timedelta(days=1)
+    revenue = [Figure(metrics[name], f"on {last:%d %b}", metric_value(conn, metrics[name], last, end))
+               if period == "day" else Figure(metrics[name], "this week", metric_value(conn, metrics[name], start, end))
+               for name, period in REVENUE_FIGURES]
     kpis = []
     for metric in metrics.values():
         if metric.wow_metric not in deltas:
@@ -177,7 +184,7 @@ def build_platform_report(conn: psycopg.Connection, superset_url: str) -> Platfo
         kpis.append(Kpi(metric, row["current_value"], row["previous_value"], row["absolute_change"],
                         row["pct_change"], weekly_series(conn, metric, end)))
     at_risk = next((row["entities"] for row in tiers if row["engagement_tier"] == "at_risk"), 0)
-    return PlatformReport(start, end - timedelta(days=1), kpis, mrr, templates, tiers, at_risk,
+    return PlatformReport(start, end - timedelta(days=1), kpis, revenue, templates, tiers, at_risk,
                           data_health(conn), dashboards(superset_url))
 
 

@@ -1,16 +1,19 @@
 """Metric definitions stay true to the marts: every metric's SQL runs on the built marts and names only
-columns the dbt manifest documents."""
+columns the dbt manifest documents; each metric is defined once (marts.wow_deltas computes the metrics.yml SQL)
+and named for what it counts (labels unique)."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from datetime import timedelta
 
 import sqlglot
 from sqlglot import expressions as exp
 
 from reelhouse.warehouse import connect, role_url
 from reelhouse.warehouse.marts import BUILD_SCHEMA
-from semantic.metrics import format_value, load_metrics
+from semantic.metrics import DBT_METRICS_MACRO, dbt_metrics_macro, format_value, load_metrics, metric_value
 from semantic.report.content import weekly_series
 
 
@@ -58,14 +61,53 @@ def test_the_column_check_would_catch_a_missing_column():
         "transaction_type", "user_id"}
 
 
-def test_the_last_weekly_point_is_the_week_over_week_current_value(built_marts):
-    """Sparklines and the week-over-week cards use the same windows, so an additive metric agrees."""
-    metric = load_metrics()["videos_created"]
+def test_the_dbt_macro_wow_deltas_is_built_from_is_metrics_yml():
+    """dbt reads the week-over-week metrics from a macro written from metrics.yml; a stale one fails here."""
+    assert DBT_METRICS_MACRO.read_text() == dbt_metrics_macro(load_metrics()), (
+        f"{DBT_METRICS_MACRO.name} does not match semantic/metrics.yml: run `python -m semantic.metrics`")
+
+
+def test_no_two_metrics_share_a_label():
+    """A label says what is counted: two metrics under one label (the email's "Paying users" next to "paying
+    customers") read as one number with two values."""
+    labels = Counter(metric.label.casefold() for metric in load_metrics().values())
+    assert [label for label, count in labels.items() if count > 1] == []
+
+
+def test_credit_buyers_and_subscribers_are_two_named_metrics():
+    metrics = load_metrics()
+    buyers, subscribers = metrics["credit_pack_buyers"], metrics["paying_subscribers"]
+    assert "purchase" in buyers.sql and buyers.table == "marts.fct_credit_transactions"
+    assert "paying_customers" in subscribers.sql and subscribers.table == "marts.mrr_daily"
+    assert "paying" not in buyers.label.lower()
+
+
+def test_every_week_over_week_value_is_its_metric_over_the_window(built_marts):
+    """The mart and the metric's own query (what the email and Superset run) agree for every metric with a
+    wow_metric, every window length and both periods; the email's sparkline ends on the same two values."""
+    by_wow = {metric.wow_metric: metric for metric in load_metrics().values() if metric.wow_metric}
+    problems = []
     with connect(role_url("analyst")) as conn:
-        end, current = conn.execute(
-            "SELECT current_end, current_value FROM marts.wow_deltas WHERE weeks = 1 AND metric = 'videos_created'"
-        ).fetchone()
-        assert weekly_series(conn, metric, end)[-1] == current
+        rows = conn.execute(
+            "SELECT metric, metric_label, weeks, current_start, current_end, current_value, previous_value"
+            " FROM marts.wow_deltas ORDER BY metric, weeks").fetchall()
+        assert {row[0] for row in rows} == set(by_wow)
+        assert len(rows) == 3 * len(by_wow)
+        for name, label, weeks, start, end, current, previous in rows:
+            metric = by_wow[name]
+            if label != metric.label:
+                problems.append(f"{name}: label {label!r} in the mart, {metric.label!r} in metrics.yml")
+            span = timedelta(days=7 * weeks)
+            for period, value, (low, high) in (("current", current, (start, end)),
+                                               ("previous", previous, (start - span, start))):
+                expected = metric_value(conn, metric, low, high)
+                if value != expected:
+                    problems.append(f"{name} {weeks}w {period}: mart {value}, metrics.yml SQL {expected}")
+            if weeks == 1:
+                series = weekly_series(conn, metric, end)
+                if series[-2:] != [previous, current]:
+                    problems.append(f"{name}: sparkline ends {series[-2:]}, mart {[previous, current]}")
+    assert problems == []
 
 
 def test_values_are_formatted_the_same_way_everywhere():

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 from email.policy import default as default_policy
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from aiosmtpd.controller import Controller
 from reelhouse.config import get_settings
 from reelhouse.warehouse import connect, role_url
 from reelhouse.warehouse.embedded import free_port
-from semantic.metrics import format_value, load_metrics
+from semantic.metrics import format_value, load_metrics, metric_value
 from semantic.report import build_platform_report, render_platform, send_weekly_reports, standalone_html
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -80,6 +81,16 @@ def metric_cells(html: str) -> dict[str, str]:
     return dict(re.findall(r'data-metric="([a-z_0-9]+)">([^<]+)<', html))
 
 
+def label_cells(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-label="([a-z_0-9]+)">([^<]+)<', html))
+
+
+def section(text: str, title: str) -> list[str]:
+    """The non-empty lines under a plain-text heading, up to the next blank line."""
+    lines = text.split(title + "\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    return [line for line in lines if line.strip()]
+
+
 def test_every_recipient_gets_one_complete_email_whose_numbers_are_the_marts(inbox):
     summary = send_weekly_reports(get_settings())
     assert summary.ok and len(summary.sent) == 4 and not summary.skipped
@@ -107,7 +118,7 @@ def test_every_recipient_gets_one_complete_email_whose_numbers_are_the_marts(inb
         at_risk = conn.execute(
             "SELECT entities FROM marts.engagement_tier_daily WHERE population = 'user' AND engagement_tier = 'at_risk'"
             " AND date_day = (SELECT min(current_end) - 1 FROM marts.wow_deltas)").fetchone()[0]
-    assert len(deltas) == 6
+    assert len(deltas) == len(metrics)
     for metric_name, value in deltas:
         expected = format_value(value, metrics[metric_name].format)
         assert cells[metrics[metric_name].name] == expected
@@ -121,6 +132,30 @@ def test_every_recipient_gets_one_complete_email_whose_numbers_are_the_marts(inb
     # A second run in the same week sends nothing.
     again = send_weekly_reports(get_settings())
     assert not again.sent and len(again.skipped) == 4 and len(inbox.messages) == 4
+
+
+def test_every_number_in_the_headlines_and_revenue_is_a_metric_under_its_metrics_yml_label(built_marts):
+    """Defect 8: "Paying users 72" sat next to "MRR from 391 paying customers". Each figure is now a metric of
+    metrics.yml shown under its label (credit-pack buyers, paying subscribers), with the value of its own query."""
+    metrics = load_metrics()
+    with connect(role_url("transformer")) as conn:  # the report also reads ops.dq_results
+        report = build_platform_report(conn, get_settings().superset.url)
+        for figure in report.revenue:
+            start = report.week_start if figure.period == "this week" else report.week_end
+            assert figure.value == metric_value(conn, figure.metric, start, report.week_end + timedelta(days=1))
+    message, html = render_platform(report)
+    text = message.get_body(("plain",)).get_content()
+    cells, labels = metric_cells(html), label_cells(html)
+    shown = [kpi.metric for kpi in report.kpis] + [figure.metric for figure in report.revenue]
+    assert {"credit_pack_buyers", "paying_subscribers", "mrr_usd"} <= {metric.name for metric in shown}
+    assert set(cells) == set(labels) == {metric.name for metric in shown}
+    assert all(labels[name] == metrics[name].label for name in labels)
+    lines = section(text, "HEADLINES") + section(text, "REVENUE AND MRR")
+    assert len(lines) == len(shown)
+    for line, metric in zip(lines, shown, strict=True):
+        assert line.startswith(metric.label + " ") and cells[metric.name] in line, line
+    for wording in ("paying users", "paying customers"):
+        assert wording not in text.lower() and wording not in html.lower()
 
 
 def test_a_creator_email_holds_only_that_creators_students(inbox):
