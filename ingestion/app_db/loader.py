@@ -48,14 +48,13 @@ from ingestion.app_db.schema import (
     plan_drift,
     set_loaded_at_default,
 )
-from ingestion.common.errors import first_line, resource_shortage
+from ingestion.common.errors import resource_shortage, warehouse_write_failure
 from ingestion.common.ops import (
     TableLoadResult,
     ensure_ops_tables,
     new_load_id,
     read_cursor,
-    refresh_statistics,
-    write_audit,
+    record_load,
     write_cursor,
 )
 from reelhouse.config import get_settings, redact
@@ -509,33 +508,8 @@ def load_app_tables(
 
 
 def _audit(loader: AppTableLoader, load_id: str, result: TableLoadResult) -> None:
-    """Write the table's audit row, then refresh its statistics if it changed a lot.
-
-    A warehouse that refuses the audit row (out of disk space, say) fails the table's result, saying whether
-    its rows went in, instead of ending the whole load; a lost connection still ends it (the caller says so).
-    """
-    try:
-        write_audit(loader.warehouse, load_id, result)
-        loader.warehouse.commit()
-    except psycopg.Error as exc:
-        if loader.warehouse.broken:
-            raise
-        loader.warehouse.rollback()
-        shortage = resource_shortage(exc)
-        why = f"the warehouse is {shortage[0]} ({shortage[1]})" if shortage else first_line(exc)
-        result.error = (f"loaded (rows and cursor committed), but its ops.load_audit row could not be written: {why}"
-                        if result.ok else f"{result.error}; its ops.load_audit row could not be written either")
-        result.status = "failed"
-        log.warning("app table %s: %s", result.table, result.error)
-        return
-    try:
-        if refresh_statistics(loader.warehouse, RAW_SCHEMA, result.table, result):
-            loader.warehouse.commit()
-    except psycopg.Error as exc:  # statistics only speed dbt up; autovacuum will catch up
-        if loader.warehouse.broken:
-            raise
-        loader.warehouse.rollback()
-        log.warning("app table %s: ANALYZE failed: %s", result.table, first_line(exc))
+    """Write the table's audit row, then refresh its statistics (ingestion.common.ops.record_load)."""
+    record_load(loader.warehouse, load_id, result, RAW_SCHEMA, log)
 
 
 def _load_table(loader: AppTableLoader, table: str, full_refresh: bool, reconcile: bool,
@@ -556,15 +530,11 @@ def _failure_message(loader: AppTableLoader, table: str, exc: Exception) -> str:
     """The error's first line; for a server out of disk space, memory or connections (SQLSTATE class 53)
     also which server, which table and what became of the batch (called before the rollbacks)."""
     shortage = resource_shortage(exc)
-    if shortage is None:
-        return first_line(exc)
+    if shortage is None or _raised_by(exc) is not loader.source:
+        return warehouse_write_failure(exc, RAW_SCHEMA, table)
     what, detail = shortage
-    if _raised_by(exc) is loader.source:
-        where = f"the app database is {what} reading {loader.source_schema}.{table}"
-    else:
-        where = f"the warehouse is {what} writing {RAW_SCHEMA}.{table}"
-    return (f"{where} ({detail}); the batch in progress and its cursor were rolled back (committed batches are "
-            "kept), run again once the server has room")
+    return (f"the app database is {what} reading {loader.source_schema}.{table} ({detail}); the batch in progress"
+            " and its cursor were rolled back (committed batches are kept), run again once the server has room")
 
 
 def _raised_by(exc: BaseException) -> psycopg.Connection | None:

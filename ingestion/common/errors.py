@@ -23,3 +23,14 @@ def resource_shortage(error: BaseException) -> tuple[str, str] | None:
     if not sqlstate.startswith("53"):
         return None
     return RESOURCE_SHORTAGES.get(sqlstate, "out of resources"), f"SQLSTATE {sqlstate}: {first_line(error)}"
+
+
+def warehouse_write_failure(error: BaseException, schema: str, table: str) -> str:
+    """One line for an error writing a raw table: the server's first line; for a warehouse out of disk space,
+    memory or connections also the table and what became of the batch (its transaction is rolled back)."""
+    shortage = resource_shortage(error)
+    if shortage is None:
+        return first_line(error)
+    what, detail = shortage
+    return (f"the warehouse is {what} writing {schema}.{table} ({detail}); the batch in progress and its cursor were "
+            "rolled back (committed batches are kept), run again once the server has room")

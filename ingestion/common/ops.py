@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,6 +11,8 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+
+from ingestion.common.errors import first_line, resource_shortage
 
 OPS_DDL = """
 CREATE TABLE IF NOT EXISTS ops.load_state (
@@ -82,6 +85,9 @@ class TableLoadResult:
     cursor_before: dict[str, Any] | None = None
     cursor_after: dict[str, Any] | None = None
     error: str | None = None
+    # A load that succeeded but must be looked at (a Stripe events gap that forced a full resync): written to the
+    # audit's `error` column of its ok row, so the data-health board shows it.
+    warning: str | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
 
@@ -119,8 +125,39 @@ def write_audit(conn: psycopg.Connection, load_id: str, result: TableLoadResult)
         " duration_seconds, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (load_id, result.source, result.table, result.status, result.inserted, result.updated, result.deleted,
          result.quarantined, json.dumps(result.cursor_before), json.dumps(result.cursor_after), result.started_at,
-         result.finished_at, result.duration_seconds, result.error),
+         result.finished_at, result.duration_seconds, result.error or result.warning),
     )
+
+
+def record_load(conn: psycopg.Connection, load_id: str, result: TableLoadResult, schema: str,
+                log: logging.Logger) -> None:
+    """Write a table load's audit row and commit it, then refresh the table's statistics if it changed a lot.
+
+    A warehouse that refuses the audit row (out of disk space, say) fails the table's result, saying whether
+    its rows went in, instead of ending the whole load; a lost connection still ends it (the caller says so).
+    """
+    try:
+        write_audit(conn, load_id, result)
+        conn.commit()
+    except psycopg.Error as exc:
+        if conn.broken:
+            raise
+        conn.rollback()
+        shortage = resource_shortage(exc)
+        why = f"the warehouse is {shortage[0]} ({shortage[1]})" if shortage else first_line(exc)
+        result.error = (f"loaded (rows and cursor committed), but its ops.load_audit row could not be written: {why}"
+                        if result.ok else f"{result.error}; its ops.load_audit row could not be written either")
+        result.status = "failed"
+        log.warning("%s table %s: %s", result.source, result.table, result.error)
+        return
+    try:
+        if refresh_statistics(conn, schema, result.table, result):
+            conn.commit()
+    except psycopg.Error as exc:  # statistics only speed dbt up; autovacuum will catch up
+        if conn.broken:
+            raise
+        conn.rollback()
+        log.warning("%s table %s: ANALYZE failed: %s", result.source, result.table, first_line(exc))
 
 
 # A load that changed at least this share of a table's rows refreshes its planner statistics itself.
