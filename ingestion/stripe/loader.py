@@ -1,118 +1,90 @@
 """Stripe through the official SDK into raw_stripe: new objects by `created`, changes by Events.
 
-Each resource is listed with `created[gte]` = its cursor (Stripe's `created` has one-second
-resolution, so the cursor's own second is read again and merged away). Changes to mutable objects
-(subscription status, paid or voided invoices, refunds) arrive through `/v1/events`: every event's
-`data.object` is that object's version at the event's time, and the newest version per id wins.
-A resource's rows and its cursor commit in one transaction; a failure leaves the cursor untouched.
+Each resource is listed with `created[gte]` = its cursor (Stripe's `created` has one-second resolution, so the
+cursor's own second is read again and merged away); a full resync lists everything. A listed object is stamped
+with the time of the request (`_stripe_updated_at`: the state as of that request, on Stripe's clock, the newest
+event's `created` then: see `Stripe.clock`), so a full resync replaces every stale row. It also reconciles
+deletes: an id raw holds that the full listing no longer returns is retrieved, and one Stripe answers as deleted
+(or 404) gets `_deleted_at`.
+
+Changes to existing objects (subscription status, paid or voided invoices, refunds, deleted customers) arrive
+through `/v1/events`, always after the resources. Events are re-read from the cursor minus a lookback
+(`EVENTS_LOOKBACK`), so an event Stripe lists late with an earlier `created` is still seen; each is applied
+once (by event id). Which events are merged and which objects are retrieved again is ingestion/stripe/events.py.
+
+The Events API keeps 30 days. When the events were last read longer ago than that (less a day's margin), a
+change may never be seen: the run says so (a warning in the log and in each resource's ops.load_audit row, which
+the data-health board shows) and resyncs every resource in full. The need is kept in each resource's cursor
+until that resource's resync commits, so a resync that fails is done again by the next run.
+
+A resource's rows and its cursor commit in one transaction; any failure (Stripe, a warehouse error such as a
+permission refused on one raw table, a bug) rolls that resource back, leaves its cursor, writes a failed audit
+row with the cause, and the other resources still load. Only a lost warehouse connection ends the load.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
-import stripe
 
+from ingestion.common.errors import first_line, warehouse_write_failure
 from ingestion.common.ops import (
     TableLoadResult,
     ensure_ops_tables,
     new_load_id,
     read_cursor,
-    refresh_statistics,
-    write_audit,
+    record_load,
     write_cursor,
 )
-from reelhouse.errors import ReelhouseError
+from ingestion.stripe.client import (
+    RetryPolicy,
+    Stripe,
+    StripeKeyRejected,
+    StripeLoadError,
+    call_with_retries,
+    safe,
+)
+from ingestion.stripe.events import apply_events
+from ingestion.stripe.raw import (
+    AMOUNT_FIELD,
+    EVENTS_DDL,
+    LIST_PARAMS,
+    OBJECT_DDL,
+    RAW_SCHEMA,
+    RESOURCES,
+    TABLE_OF_OBJECT,
+    ensure_raw_tables,
+    mark_deleted,
+    merge,
+    row,
+    store_events,
+)
 from reelhouse.warehouse import connect
+
+__all__ = ["AMOUNT_FIELD", "EVENTS_DDL", "LIST_PARAMS", "OBJECT_DDL", "RESOURCES", "TABLE_OF_OBJECT", "RetryPolicy",
+           "StripeLoadError", "call_with_retries", "load_stripe"]
 
 log = logging.getLogger(__name__)
 
 SOURCE = "stripe"
-RESOURCES = ("customers", "products", "prices", "subscriptions", "invoices", "charges", "refunds", "disputes",
-             "balance_transactions")
-TABLE_OF_OBJECT = {
-    "customer": "customers", "product": "products", "price": "prices", "subscription": "subscriptions",
-    "invoice": "invoices", "charge": "charges", "refund": "refunds", "dispute": "disputes",
-    "balance_transaction": "balance_transactions",
-}
-AMOUNT_FIELD = {"charges": "amount", "refunds": "amount", "disputes": "amount", "invoices": "total",
-                "balance_transactions": "amount", "prices": "unit_amount"}
-LIST_PARAMS = {"subscriptions": {"status": "all"}}
-OBJECT_DDL = """
-CREATE TABLE IF NOT EXISTS raw_stripe.{table} (
-    id text PRIMARY KEY,
-    created timestamptz NOT NULL,
-    status text,
-    customer text,
-    amount bigint,
-    currency text,
-    livemode boolean,
-    data jsonb NOT NULL,
-    _stripe_updated_at timestamptz NOT NULL,
-    _loaded_at timestamptz NOT NULL
-)
-"""
-EVENTS_DDL = """
-CREATE TABLE IF NOT EXISTS raw_stripe.events (
-    id text PRIMARY KEY,
-    created timestamptz NOT NULL,
-    type text NOT NULL,
-    data jsonb NOT NULL,
-    _loaded_at timestamptz NOT NULL
-)
-"""
+EVENTS_KEPT = timedelta(days=30)  # how far back Stripe's Events API lists
+GAP_MARGIN = timedelta(days=1)  # resync before the oldest unread event could have aged out
+EVENTS_LOOKBACK = timedelta(minutes=10)  # events re-read before the cursor, for events Stripe lists late
+RESYNC = "resync"  # a resource cursor's key: why the next load of that resource must be a full resync
 
 
-class StripeLoadError(ReelhouseError):
-    """Stripe kept failing after retries; the message is safe to show (no key)."""
+def _merge(conn: psycopg.Connection, table: str, rows: list[tuple]) -> tuple[int, int]:
+    """(inserted, updated) of a merge; kept for callers of the loader's old helper."""
+    written = merge(conn, table, rows)
+    return written.inserted, written.updated
 
 
-class StripeKeyRejected(StripeLoadError):
-    """The key is wrong or revoked: every further request would fail the same way."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 6
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    timeout_seconds: float = 30.0  # per HTTP request; a hung connection is a network error, retried like one
-
-
-def _safe(message: str, api_key: str) -> str:
-    return message.replace(api_key, "sk_****") if api_key else message
-
-
-def call_with_retries(fetch: Callable[[], Any], policy: RetryPolicy, api_key: str) -> Any:
-    """Ride out 429 storms (honouring Retry-After), 5xx and network errors with exponential backoff.
-
-    The SDK retries 5xx and connection errors itself but never a 429, and ignores Retry-After.
-    """
-    for attempt in range(1, policy.attempts + 1):
-        try:
-            return fetch()
-        except (stripe.RateLimitError, stripe.APIConnectionError, stripe.APIError) as exc:
-            if attempt == policy.attempts:
-                status = getattr(exc, "http_status", None)
-                raise StripeLoadError(_safe(
-                    f"Stripe still failing after {attempt} attempts (HTTP {status or 'network error'}): "
-                    f"{exc.user_message or type(exc).__name__}", api_key)) from None
-            retry_after = (getattr(exc, "headers", None) or {}).get("retry-after")
-            delay = float(retry_after) if retry_after else min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
-            log.info("Stripe %s, retrying in %.1fs (attempt %d)", type(exc).__name__, delay, attempt)
-            time.sleep(delay)
-        except stripe.AuthenticationError as exc:
-            raise StripeKeyRejected(_safe(f"Stripe rejected the API key: {exc.user_message}", api_key)) from None
-        except stripe.StripeError as exc:
-            raise StripeLoadError(_safe(f"Stripe error: {exc.user_message or exc}", api_key)) from None
-    raise AssertionError("unreachable")
+_row = row
 
 
 def _not_after_now(created: int) -> int:
@@ -121,123 +93,132 @@ def _not_after_now(created: int) -> int:
     return min(created, int(time.time()))
 
 
-def _pages(list_call: Callable[[dict], Any], params: dict, policy: RetryPolicy, api_key: str) -> Iterator[list]:
-    """Every page of a list, limit=100, each page request retried on its own."""
-    starting_after = None
-    while True:
-        page_params = {**params, "limit": 100, **({"starting_after": starting_after} if starting_after else {})}
-        page = call_with_retries(lambda p=page_params: list_call(p), policy, api_key)
-        items = [item.to_dict() for item in page.data]
-        if items:
-            yield items
-        if not page.has_more or not items:
-            return
-        starting_after = items[-1]["id"]
-
-
-def _row(table: str, obj: dict, version_at: datetime) -> tuple:
-    customer = obj.get("customer")
-    if isinstance(customer, dict):
-        customer = customer.get("id")
-    amount = obj.get(AMOUNT_FIELD.get(table, ""), None)
-    return (obj["id"], datetime.fromtimestamp(obj["created"], UTC), obj.get("status"), customer,
-            amount if isinstance(amount, int) else None, obj.get("currency"), obj.get("livemode"),
-            json.dumps(obj), version_at)
-
-
-def _merge(conn: psycopg.Connection, table: str, rows: list[tuple]) -> tuple[int, int]:
-    """Upsert versions: only a strictly newer version replaces a row. Returns (inserted, updated).
-
-    Listed objects are versioned at `created`, so an event from that same second (a snapshot taken
-    at creation) cannot overwrite the current state the list returned.
-    """
-    # One staging table per raw table for the whole session, emptied for each page: a resource or the events pass
-    # merges thousands of pages in one transaction, and a table created and dropped per page kept a lock each until
-    # commit ("out of shared memory", max_locks_per_transaction, at 120k events).
-    stage = f"_stripe_stage_{table}"
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE raw_stripe.{table})")
-        cur.execute(f"TRUNCATE {stage}")
-        with cur.copy(f"COPY {stage} (id, created, status, customer, amount, currency, livemode, data,"  # noqa: S608
-                      " _stripe_updated_at, _loaded_at) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row((*row, "now"))
-        cur.execute(
-            f"INSERT INTO raw_stripe.{table} AS t SELECT DISTINCT ON (id) * FROM {stage} "  # noqa: S608
-            "ORDER BY id, _stripe_updated_at DESC ON CONFLICT (id) DO UPDATE SET created = excluded.created, "
-            "status = excluded.status, customer = excluded.customer, amount = excluded.amount, "
-            "currency = excluded.currency, livemode = excluded.livemode, data = excluded.data, "
-            "_stripe_updated_at = excluded._stripe_updated_at, _loaded_at = excluded._loaded_at "
-            "WHERE excluded._stripe_updated_at > t._stripe_updated_at "
-            "RETURNING (xmax = 0)"
-        )
-        flags = [r[0] for r in cur.fetchall()]
-    return sum(flags), len(flags) - sum(flags)
-
-
 class StripeLoader:
-    def __init__(self, client: stripe.StripeClient, conn: psycopg.Connection, api_key: str, policy: RetryPolicy,
-                 load_id: str) -> None:
-        self.client = client
+    def __init__(self, stripe: Stripe, conn: psycopg.Connection, load_id: str) -> None:
+        self.stripe = stripe
         self.conn = conn
-        self.api_key = api_key
-        self.policy = policy
         self.load_id = load_id
 
     def load_resource(self, resource: str, full_resync: bool) -> TableLoadResult:
         result = TableLoadResult(SOURCE, resource)
-        cursor = None if full_resync else read_cursor(self.conn, SOURCE, resource)
+        cursor = read_cursor(self.conn, SOURCE, resource)
         result.cursor_before = cursor
-        params = dict(LIST_PARAMS.get(resource, {}))
-        if cursor:
+        result.warning = (cursor or {}).get(RESYNC)
+        full = full_resync or cursor is None or result.warning is not None
+        params: dict[str, Any] = dict(LIST_PARAMS.get(resource, {}))
+        if not full:
             params["created"] = {"gte": cursor["created"]}
-        service = getattr(self.client.v1, resource)
-        newest = cursor["created"] if cursor else 0
+        newest = (cursor or {}).get("created", 0) if not full else 0
         with self.conn.transaction():
-            for items in _pages(lambda p: service.list(params=p), params, self.policy, self.api_key):
-                # A listed object is versioned at its `created`: any event about it is newer and wins,
-                # and the events pass of the same run brings each object to its latest state.
-                rows = [_row(resource, o, datetime.fromtimestamp(o["created"], UTC)) for o in items]
-                inserted, updated = _merge(self.conn, resource, rows)
-                result.inserted += inserted
-                result.updated += updated
+            ensure_raw_tables(self.conn, [resource])
+            if full:
+                self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _stripe_listed (id text PRIMARY KEY)")
+                self.conn.execute("TRUNCATE _stripe_listed")
+            asked_at = self.stripe.clock()
+            for items in self.stripe.pages(resource, params):
+                written = merge(self.conn, resource, [row(resource, o, asked_at) for o in items])
+                result.inserted += written.inserted
+                result.updated += written.updated
+                result.deleted += written.deleted
                 newest = max(newest, *(o["created"] for o in items))
+                if full:
+                    with self.conn.cursor().copy("COPY _stripe_listed (id) FROM STDIN") as copy:
+                        for o in items:
+                            copy.write_row((o["id"],))
+            if full:
+                self._reconcile(resource, result)
             result.cursor_after = {"created": _not_after_now(newest)}
             write_cursor(self.conn, SOURCE, resource, result.cursor_after)
         return result
 
-    def load_events(self, full_resync: bool) -> TableLoadResult:
-        """Store new events and apply each one's object version to its table."""
-        result = TableLoadResult(SOURCE, "events")
-        cursor = None if full_resync else read_cursor(self.conn, SOURCE, "events")
+    def _reconcile(self, resource: str, result: TableLoadResult) -> None:
+        """Every live raw row the full listing did not return: retrieved; deleted or 404 -> `_deleted_at`."""
+        missing = [r[0] for r in self.conn.execute(
+            f"SELECT t.id FROM raw_stripe.{resource} t WHERE t._deleted_at IS NULL"  # noqa: S608
+            " AND NOT EXISTS (SELECT FROM _stripe_listed l WHERE l.id = t.id) ORDER BY t.id")]
+        asked_at = self.stripe.clock() if missing else None
+        for object_id in missing:
+            current = self.stripe.retrieve(resource, object_id)
+            if current is None:
+                result.deleted += mark_deleted(self.conn, resource, [object_id], asked_at)
+            else:
+                written = merge(self.conn, resource, [row(resource, current, asked_at)])
+                result.inserted += written.inserted
+                result.updated += written.updated
+
+    def load_events(self, full_resync: bool, gap: str | None) -> TableLoadResult:
+        """Store new events and apply them (ingestion/stripe/events.py)."""
+        result = TableLoadResult(SOURCE, "events", warning=gap)
+        cursor = read_cursor(self.conn, SOURCE, "events")
         result.cursor_before = cursor
-        params = {"created": {"gte": cursor["created"]}} if cursor else {}
-        newest = cursor["created"] if cursor else 0
+        params: dict[str, Any] = {}
+        if cursor and not full_resync:
+            params["created"] = {"gte": cursor["created"] - int(EVENTS_LOOKBACK.total_seconds())}
+        newest = (cursor or {}).get("created", 0)
+        read_at = int(time.time())
         with self.conn.transaction():
-            for events in _pages(lambda p: self.client.v1.events.list(params=p), params, self.policy, self.api_key):
-                with self.conn.cursor() as cur:
-                    cur.execute("CREATE TEMP TABLE IF NOT EXISTS _event_stage (LIKE raw_stripe.events)")
-                    cur.execute("TRUNCATE _event_stage")
-                    with cur.copy("COPY _event_stage (id, created, type, data, _loaded_at) FROM STDIN") as copy:
-                        for e in events:
-                            copy.write_row((e["id"], datetime.fromtimestamp(e["created"], UTC), e["type"],
-                                            json.dumps(e), "now"))
-                    cur.execute("INSERT INTO raw_stripe.events SELECT * FROM _event_stage ON CONFLICT (id) DO NOTHING")
-                    result.inserted += max(cur.rowcount, 0)
-                by_table: dict[str, list[tuple]] = {}
-                for event in events:
-                    obj = event["data"]["object"]
-                    table = TABLE_OF_OBJECT.get(obj.get("object", ""))
-                    if table:
-                        version = datetime.fromtimestamp(event["created"], UTC)
-                        by_table.setdefault(table, []).append(_row(table, obj, version))
-                for table, rows in by_table.items():
-                    _, updated = _merge(self.conn, table, rows)
-                    result.updated += updated
+            ensure_raw_tables(self.conn, [*RESOURCES, "events"])
+            for events in self.stripe.pages("events", params):
+                new = store_events(self.conn, events)
+                written = apply_events(self.conn, new, self.stripe)
+                result.inserted += len(new) + written.inserted
+                result.updated += written.updated
+                result.deleted += written.deleted
                 newest = max(newest, *(e["created"] for e in events))
-            result.cursor_after = {"created": _not_after_now(newest)}
+            result.cursor_after = {"created": _not_after_now(newest), "read_at": read_at}
             write_cursor(self.conn, SOURCE, "events", result.cursor_after)
         return result
+
+
+def events_gap(conn: psycopg.Connection, now: datetime | None = None) -> str | None:
+    """Why changes may have been missed, when the events were last read too long ago to catch up; else None.
+
+    The events were read up to the events cursor's `read_at` (`created`, the newest event seen, for a cursor
+    written before `read_at` existed); with no events cursor at all, from the first successful Stripe load on.
+    """
+    now = now or datetime.now(UTC)
+    limit = now - (EVENTS_KEPT - GAP_MARGIN)
+    cursor = read_cursor(conn, SOURCE, "events")
+    if cursor:
+        last = datetime.fromtimestamp(cursor.get("read_at", cursor["created"]), UTC)
+        days = (now - last).total_seconds() / 86_400
+        since = f"the events were last read {days:.1f} days ago ({last:%Y-%m-%d %H:%M} UTC)"
+    else:
+        last = conn.execute("SELECT min(started_at) FROM ops.load_audit WHERE source = %s AND status = 'ok'",
+                            (SOURCE,)).fetchone()[0]
+        if last is None:
+            return None
+        since = f"no events pass has completed since the first Stripe load ({last:%Y-%m-%d %H:%M} UTC)"
+    if last >= limit:
+        return None
+    return (f"Stripe events gap: {since}, and the Events API keeps only {EVENTS_KEPT.days} days, so changes may have"
+            " been missed; every resource is resynced in full (stale rows replaced, deletes reconciled)")
+
+
+def _require_resync(conn: psycopg.Connection, reason: str) -> None:
+    """Mark every resource's cursor: its next load is a full resync, until one commits."""
+    for resource in RESOURCES:
+        cursor = read_cursor(conn, SOURCE, resource) or {"created": 0}
+        write_cursor(conn, SOURCE, resource, {**cursor, RESYNC: reason})
+
+
+def _failure(conn: psycopg.Connection, resource: str, exc: Exception, api_key: str) -> TableLoadResult:
+    """The failed result of a resource: its transaction rolled back, its cursor untouched, the cause in one line."""
+    if isinstance(exc, StripeLoadError):
+        message = str(exc)
+    elif isinstance(exc, psycopg.Error):
+        table = "events" if resource == "events" else resource
+        message = f"warehouse: {warehouse_write_failure(exc, RAW_SCHEMA, table)}"
+    else:
+        message = f"{type(exc).__name__}: {first_line(exc)}"
+    message = safe(message, api_key)
+    conn.rollback()
+    cursor = read_cursor(conn, SOURCE, resource)
+    conn.rollback()
+    result = TableLoadResult(SOURCE, resource, status="failed", error=message, cursor_before=cursor,
+                             cursor_after=cursor)
+    log.warning("Stripe %s failed: %s", resource, message)
+    return result
 
 
 def load_stripe(
@@ -250,47 +231,51 @@ def load_stripe(
     policy: RetryPolicy | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> list[TableLoadResult]:
-    """Load the resources, then the events; a failing resource is reported and the rest still load."""
+    """Load the resources (in RESOURCES order, whatever order they are named in), then the events; a failing
+    resource is reported and the rest still load."""
     policy = policy or RetryPolicy()
-    client = stripe.StripeClient(api_key, base_addresses={"api": api_base}, max_network_retries=2,
-                                 http_client=stripe.RequestsClient(timeout=policy.timeout_seconds))
     unknown = sorted(set(resources or []) - set(RESOURCES) - {"events"})
     if unknown:
         raise StripeLoadError(f"unknown Stripe resource(s): {', '.join(unknown)}; known: {', '.join(RESOURCES)}")
+    wanted = set(resources or RESOURCES)
+    order = [resource for resource in RESOURCES if resource in wanted] + ["events"]
+    stripe = Stripe(api_key, api_base, policy)
     load_id = new_load_id()
-    results = []
+    results: list[TableLoadResult] = []
     with connect(warehouse_url) as conn:
         ensure_ops_tables(conn)
-        for table in RESOURCES:
-            conn.execute(OBJECT_DDL.format(table=table))
-        conn.execute(EVENTS_DDL)
         conn.commit()
-        loader = StripeLoader(client, conn, api_key, policy, load_id)
-        order = list(resources or RESOURCES)
-        if "events" not in order:
-            order.append("events")  # changes to mutable objects always follow the resources
-        rejected = False
+        try:  # every raw table exists from the first run on; a table that cannot be made fails its resource alone
+            ensure_raw_tables(conn, [*RESOURCES, "events"])
+            conn.commit()
+        except psycopg.Error:
+            if conn.broken:
+                raise
+            conn.rollback()
+        gap = events_gap(conn)
+        if gap:
+            log.warning("%s", gap)
+            _require_resync(conn, gap)
+            conn.commit()
+        loader = StripeLoader(stripe, conn, load_id)
+        rejected: str | None = None
         for resource in order:
             if rejected:  # no request can succeed with this key: record the rest as failed, ask no more
-                result = TableLoadResult(SOURCE, resource, status="failed", error=results[-1].error)
-                write_audit(conn, load_id, result)
-                conn.commit()
-                results.append(result)
-                continue
-            try:
-                result = loader.load_events(full_resync) if resource == "events" else \
-                    loader.load_resource(resource, full_resync)
-            except StripeLoadError as exc:
-                result = TableLoadResult(SOURCE, resource, status="failed", error=str(exc),
-                                         cursor_before=read_cursor(conn, SOURCE, resource))
-                result.cursor_after = result.cursor_before
-                log.warning("Stripe %s failed: %s", resource, exc)
-                rejected = isinstance(exc, StripeKeyRejected)
+                result = TableLoadResult(SOURCE, resource, status="failed", error=rejected)
+            else:
+                try:
+                    result = loader.load_events(full_resync, gap) if resource == "events" else \
+                        loader.load_resource(resource, full_resync)
+                except Exception as exc:  # noqa: BLE001 - every failure is that resource's, except a lost connection
+                    if conn.broken:
+                        raise
+                    result = _failure(conn, resource, exc, api_key)
+                    if isinstance(exc, StripeKeyRejected):
+                        rejected = result.error
+            if result.warning and result.ok and resource != "events":
+                log.warning("Stripe %s resynced in full: %s", resource, result.warning)
             result.finished_at = datetime.now(UTC)
-            write_audit(conn, load_id, result)
-            conn.commit()
-            if refresh_statistics(conn, "raw_stripe", resource, result):
-                conn.commit()
+            record_load(conn, load_id, result, RAW_SCHEMA, log)
             results.append(result)
             if on_progress:
                 on_progress(resource)

@@ -53,7 +53,7 @@ def _report(context: AssetExecutionContext, schema: str, results: list[TableLoad
         yield MaterializeResult(asset_key=key, metadata={
             "rows_inserted": result.inserted, "rows_updated": result.updated, "rows_deleted": result.deleted,
             "rows_quarantined": result.quarantined, "cursor": MetadataValue.json(result.cursor_after or {}),
-            "seconds": round(result.duration_seconds, 2),
+            "seconds": round(result.duration_seconds, 2), **({"warning": result.warning} if result.warning else {}),
         })
     failed = [r for r in results if not r.ok]
     if failed:
@@ -76,9 +76,13 @@ def app_tables(context: AssetExecutionContext, warehouse: Warehouse, app_databas
 @multi_asset(specs=_specs("raw_stripe", (*RESOURCES, "events"), "stripe", "Stripe's"), can_subset=True,
              retry_policy=INGEST_RETRY, name="stripe_objects")
 def stripe_objects(context: AssetExecutionContext, warehouse: Warehouse, stripe_api: StripeApi):
-    resources = [key.path[-1] for key in context.selected_asset_keys]
+    # In RESOURCES order, events last (selected_asset_keys is a set; load_stripe orders them too).
+    resources = [table for table in (*RESOURCES, "events")
+                 if AssetKey(["raw_stripe", table]) in context.selected_asset_keys]
     api_key, api_base = stripe_api.credentials()
     results = load_stripe(api_key, api_base, warehouse.url("loader"), resources=resources, full_resync=_full(context))
+    for warning in dict.fromkeys(r.warning for r in results if r.warning):
+        context.log.warning(warning)  # a Stripe events gap that forced a full resync
     yield from _report(context, "raw_stripe", results)
 
 

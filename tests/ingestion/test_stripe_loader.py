@@ -23,15 +23,18 @@ def stripe_world(fresh_database, scratch_warehouse, demo_world):
 
 
 def store_counts(store: str) -> dict[str, int]:
+    """Live objects (deleted ones are not listed any more) by type."""
     with connect(store) as conn:
-        return dict(conn.execute("SELECT object_type, count(*) FROM stripe.objects GROUP BY 1").fetchall())
+        return dict(conn.execute("SELECT object_type, count(*) FROM stripe.objects WHERE NOT deleted GROUP BY 1"
+                                 ).fetchall())
 
 
 def raw_counts(owner: str) -> dict[str, int]:
+    """Live raw rows (not marked `_deleted_at`) by object type."""
     tables = {"customer": "customers", "charge": "charges", "invoice": "invoices", "subscription": "subscriptions",
-              "refund": "refunds", "price": "prices", "product": "products"}
+              "refund": "refunds", "price": "prices", "product": "products", "invoice_payment": "invoice_payments"}
     with connect(owner) as conn:
-        return {obj: conn.execute(f"SELECT count(*) FROM raw_stripe.{table}").fetchone()[0]
+        return {obj: conn.execute(f"SELECT count(*) FROM raw_stripe.{table} WHERE _deleted_at IS NULL").fetchone()[0]
                 for obj, table in tables.items()}
 
 

@@ -10,9 +10,10 @@ from collections.abc import Callable
 
 from reelhouse.warehouse import connect
 
+# The object types the loader lands (ingestion.stripe.raw.TABLE_OF_OBJECT); a store may hold others it does not load.
 STRIPE_TABLES = {"customer": "customers", "product": "products", "price": "prices", "subscription": "subscriptions",
-                 "invoice": "invoices", "charge": "charges", "refund": "refunds", "dispute": "disputes",
-                 "balance_transaction": "balance_transactions"}
+                 "invoice": "invoices", "invoice_payment": "invoice_payments", "charge": "charges", "refund": "refunds",
+                 "dispute": "disputes", "balance_transaction": "balance_transactions"}
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -36,19 +37,22 @@ def copy_stripe_store(source_url: str, target_url: str) -> None:
 
 
 def store_ids(store_url: str) -> dict[str, set[str]]:
-    """Every object id in a Stripe store by raw table, plus the event ids under "events"."""
+    """Every live (not deleted) object id in a Stripe store by raw table, plus the event ids under "events"."""
     with connect(store_url) as conn:
         ids: dict[str, set[str]] = {table: set() for table in STRIPE_TABLES.values()}
-        for object_type, object_id in conn.execute("SELECT object_type, id FROM stripe.objects"):
-            ids[STRIPE_TABLES[object_type]].add(object_id)
+        for object_type, object_id in conn.execute("SELECT object_type, id FROM stripe.objects WHERE NOT deleted"):
+            if object_type in STRIPE_TABLES:
+                ids[STRIPE_TABLES[object_type]].add(object_id)
         ids["events"] = {row[0] for row in conn.execute("SELECT id FROM stripe.events")}
     return ids
 
 
 def raw_stripe_ids(warehouse_url: str) -> dict[str, list[str]]:
-    """Every id in raw_stripe by table, as a list (so a duplicate would show)."""
+    """Every live id in raw_stripe by table (rows Stripe deleted, `_deleted_at`, left out), as a list (so a
+    duplicate would show)."""
     with connect(warehouse_url) as conn:
-        return {table: [row[0] for row in conn.execute(f"SELECT id FROM raw_stripe.{table}")]
+        return {table: [row[0] for row in conn.execute(
+                    f"SELECT id FROM raw_stripe.{table}" + ("" if table == "events" else " WHERE _deleted_at IS NULL"))]
                 for table in [*STRIPE_TABLES.values(), "events"]}
 
 

@@ -18,6 +18,7 @@ from faultkit import STRIPE_TABLES, raw_stripe_ids, store_ids, wait_for
 from starlette.testclient import TestClient
 
 from ingestion.stripe import RESOURCES, RetryPolicy, load_stripe
+from ingestion.stripe.version import STRIPE_API_VERSION
 from ingestion.stripe.webhooks import create_webhook_app
 from reelhouse.warehouse import connect
 
@@ -59,7 +60,8 @@ def newest_created(store_url: str, table: str) -> int:
     with connect(store_url) as conn:
         if kind is None:
             return conn.execute("SELECT max(created) FROM stripe.events").fetchone()[0]
-        return conn.execute("SELECT max(created) FROM stripe.objects WHERE object_type = %s", (kind,)).fetchone()[0]
+        return conn.execute("SELECT coalesce(max(created), 0) FROM stripe.objects WHERE object_type = %s"
+                            " AND NOT deleted", (kind,)).fetchone()[0]
 
 
 def a_charge(store_url: str) -> dict:
@@ -122,7 +124,7 @@ def test_a_429_storm_longer_than_the_retries_fails_only_that_resource_and_keeps_
     policy = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
     faults = stripe_copy["server"].faults
     faults.rate_limited, faults.retry_after = policy.attempts, 0.3  # exactly enough to exhaust customers
-    with caplog.at_level(logging.INFO, logger="ingestion.stripe.loader"):
+    with caplog.at_level(logging.INFO, logger="ingestion.stripe"):
         results = {r.table: r for r in load(stripe_copy, warehouse["loader"], policy=policy)}
     assert results["customers"].status == "failed"
     assert "HTTP 429" in results["customers"].error and "4 attempts" in results["customers"].error
@@ -198,14 +200,14 @@ def test_an_object_dated_in_the_future_does_not_stall_the_cursor(stripe_copy, sc
     charge = a_charge(store)
     future = {**charge, "id": "ch_from_the_future", "created": now + 30 * 86_400}
     future_event = {"id": "evt_from_the_future", "object": "event", "type": "charge.succeeded",
-                    "created": future["created"], "data": {"object": future}}
+                    "created": future["created"], "api_version": STRIPE_API_VERSION, "data": {"object": future}}
     add_objects(store, future, events=(future_event,))
     assert all(r.ok for r in load(stripe_copy, warehouse["loader"], resources=["charges"]))
 
     created = int(time.time())  # Stripe's next object, created after that run
     later = {**charge, "id": "ch_created_after_the_skewed_one", "created": created, "status": "succeeded"}
     later_event = {"id": "evt_after_the_skewed_one", "object": "event", "type": "charge.succeeded",
-                   "created": created, "data": {"object": later}}
+                   "created": created, "api_version": STRIPE_API_VERSION, "data": {"object": later}}
     add_objects(store, later, events=(later_event,))
     assert all(r.ok for r in load(stripe_copy, warehouse["loader"], resources=["charges"]))
     with connect(warehouse["owner"]) as conn:
@@ -225,13 +227,15 @@ def test_an_event_from_the_webhook_and_again_from_the_events_api_is_stored_once(
     store = stripe_copy["store"]
     assert all(r.ok for r in load(stripe_copy, warehouse["loader"]))
     secret = "whsec_reliability"
-    receiver = TestClient(create_webhook_app(warehouse["loader"], secret))
+    server = stripe_copy["server"]
+    receiver = TestClient(create_webhook_app(warehouse["loader"], secret, api_key=server.api_key,
+                                             api_base=server.base_url))
     now = int(time.time())
     charge = {**a_charge(store), "id": "ch_seen_twice", "created": now - 120, "status": "pending"}
     events = [{"id": "evt_seen_twice_1", "object": "event", "type": "charge.pending", "created": now - 120,
-               "data": {"object": charge}},
+               "api_version": STRIPE_API_VERSION, "data": {"object": charge}},
               {"id": "evt_seen_twice_2", "object": "event", "type": "charge.succeeded", "created": now - 60,
-               "data": {"object": {**charge, "status": "succeeded"}}}]
+               "api_version": STRIPE_API_VERSION, "data": {"object": {**charge, "status": "succeeded"}}}]
     add_objects(store, {**charge, "status": "succeeded"}, events=tuple(events))
     for event in reversed(events):  # the webhook delivers out of order, and retries the newer one
         for _ in range(2):
