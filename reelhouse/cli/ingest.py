@@ -99,7 +99,8 @@ def print_results(results: list[TableLoadResult], console: Console = out) -> Non
     table = Table("source", "status", "inserted", "updated", "deleted", "quarantined", "seconds")
     table.columns[0].no_wrap = True
     for r in results:
-        status = "[green]ok[/]" if r.ok else f"[red]failed[/]: {r.error}"
+        status = (f"[red]failed[/]: {r.error}" if not r.ok else f"[yellow]ok[/]: {r.warning}" if r.warning
+                  else "[green]ok[/]")
         table.add_row(f"{r.source}.{r.table}", status, f"{r.inserted:,}", f"{r.updated:,}", f"{r.deleted:,}",
                       f"[yellow]{r.quarantined:,}[/]" if r.quarantined else "0", f"{r.duration_seconds:.1f}")
     console.print(table)

@@ -427,6 +427,19 @@ def test_an_events_gap_longer_than_stripe_keeps_forces_a_resync_with_a_warning(a
     assert not [t for t, r in load(account).items() if r.warning]
 
 
+def test_reelhouse_ingest_prints_the_warning_of_a_load_that_succeeded_with_one():
+    from rich.console import Console
+
+    from ingestion.common.ops import TableLoadResult
+    from reelhouse.cli.ingest import print_results
+
+    console = Console(record=True, width=400)
+    print_results([TableLoadResult("stripe", "events", warning="Stripe events gap: the events were last read 31.0 days"
+                                   " ago"), TableLoadResult("stripe", "charges")], console=console)
+    shown = console.export_text()
+    assert "ok: Stripe events gap: the events were last read 31.0 days ago" in shown
+
+
 # --- 429 storms without Retry-After -----------------------------------------------------------------------------
 
 class FakeTime:
