@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from semantic.metrics import format_value
+from semantic.formats import column_label
 from semantic.report.charts import sparkline_png
 from semantic.report.content import CreatorReport, PlatformReport
 
@@ -22,11 +22,20 @@ def _environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
     )
-    environment.filters["usd"] = lambda value: format_value(value, "usd")
-    environment.filters["percent"] = lambda value: format_value(value, "percent")
-    environment.filters["integer"] = lambda value: format_value(value, "integer")
+    # Every number is written in its metrics.yml format: a metric by metric.render, a mart column by
+    # `value | shown('mart.column')` (its columns: entry). There is no filter that picks a format by hand.
+    environment.filters["shown"] = _shown
     environment.filters["change"] = _signed_change
     return environment
+
+
+def _shown(value, column: str) -> str:
+    """A mart column's value as the boards show it, e.g. {{ row.pass_rate | shown('quiz_performance.pass_rate') }}."""
+    mart, _, name = column.rpartition(".")
+    entry = column_label(mart, name)
+    if entry is None:
+        raise ValueError(f"the email shows {column}, which the columns: section of semantic/metrics.yml lacks")
+    return entry.format.render(value)
 
 
 def _signed_change(kpi) -> str:

@@ -127,3 +127,19 @@ def test_table_columns_take_their_formats_from_metrics_yml():
     quizzes, _ = build_chart(_chart("creator_quizzes"), load_metrics(), clock=MID_WEEK)
     assert quizzes["column_config"]["pass_rate"] == {"d3NumberFormat": ".1%"}
     assert quizzes["column_config"]["avg_score"] == {"d3NumberFormat": ",.1f"}
+
+
+def test_the_email_writes_every_number_through_metrics_yml():
+    """No template picks a format by hand: a metric goes through metric.render, a mart column through
+    `shown('mart.column')`, whose entry must exist; there is no usd/percent/integer filter to reach for."""
+    import re
+
+    from semantic.report.render import TEMPLATES, _environment
+
+    environment = _environment()
+    assert not {"usd", "percent", "integer"} & set(environment.filters)
+    for path in sorted(TEMPLATES.glob("*.j2")):
+        environment.get_template(path.name)  # a filter that does not exist fails to compile here
+        for column in re.findall(r"shown\('([^']+)'\)", path.read_text()):
+            mart, _, name = column.rpartition(".")
+            assert column_label(mart, name) is not None, (path.name, column)
