@@ -38,17 +38,30 @@ def log_in(page: Any, settings: Settings) -> None:
     """Log the admin in through Superset's own login form, the way a person does (a Playwright page)."""
     from reelhouse.superset.service import admin_password
 
-    page.goto(f"{settings.superset.url}/login/")
-    page.fill("input[name='username'], #username", settings.superset.admin_user)
-    page.fill("input[name='password'], #password", admin_password(settings))
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+    for _ in range(3):
+        page.goto(f"{settings.superset.url}/login/")
+        page.fill("input[name='username'], #username", settings.superset.admin_user)
+        page.fill("input[name='password'], #password", admin_password(settings))
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+        # The login page's own event beacon (POST /superset/log/) can leave after the form with the anonymous
+        # session and come back with an anonymous session cookie that replaces the new one: the welcome page then
+        # answers 401 and sends the browser back to /login/. Settle, then ask who we are; log in again if nobody.
+        page.wait_for_load_state("networkidle")
+        if page.request.get(f"{settings.superset.url}/api/v1/me/").status == 200:
+            return
+    raise ReelhouseError(f"logging in to Superset at {settings.superset.url} did not keep a session (3 tries)")
 
 
 def open_logged_in(page: Any, url: str, settings: Settings) -> str | None:
     """Open a Superset page as the logged-in admin. When Superset answers with its login page instead (it no
     longer knows the browser's session), log in again and open the page once more; says why when it had to."""
-    page.goto(url)
+    try:
+        page.goto(url)
+    except Exception as exc:  # playwright's Error: the page's own script sent it to /login/ meanwhile
+        if "interrupted by another navigation" not in str(exc):
+            raise
+        page.wait_for_load_state("load")
     if "/login/" not in page.url:
         return None
     cookies = sorted(cookie["name"] for cookie in page.context.cookies())
