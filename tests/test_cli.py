@@ -35,7 +35,7 @@ def test_help_lists_every_command_with_a_description():
     for command in ("start", "stop", "status", "url", "init"):
         assert command in db_help
     demo_help = run_cli("demo", "--help").stdout
-    for command in ("generate", "advance", "stripe-server"):
+    for command in ("generate", "advance", "stripe-server", "run"):
         assert command in demo_help
 
 
@@ -56,6 +56,17 @@ def test_embedded_port_in_use_is_one_line(tmp_path):
         port = busy.getsockname()[1]
         done = run_cli("db", "start", env={"REELHOUSE_PG_PORT": str(port), "REELHOUSE_HOME": str(tmp_path)})
     assert_one_clear_line(done, f"port {port}", "REELHOUSE_PG_PORT")
+
+
+def test_run_reads_stripe_where_configured_and_says_so_when_nothing_answers_there(warehouse):
+    """`reelhouse run` no longer serves the demo's Stripe account itself (production code never imports demo/):
+    on the demo default with no demo server up it stops at once with one line pointing at `reelhouse demo run`."""
+    from reelhouse.warehouse.embedded import free_port
+
+    port = free_port()
+    done = run_cli("run", "hourly", env={"STRIPE_SERVER_PORT": str(port)})
+    assert_one_clear_line(done, f"nothing answers at STRIPE_API_BASE http://127.0.0.1:{port}",
+                          "reelhouse demo run hourly")
 
 
 @pytest.mark.parametrize("role", ["analyst", "loader"])

@@ -56,3 +56,45 @@ def test_every_exception_the_project_defines_is_a_reelhouse_error(package):
                     and not issubclass(value, ReelhouseError)):
                 strays.append(f"{name}.{value.__name__} ({', '.join(base.__name__ for base in value.__bases__)})")
     assert not strays, f"derive these from reelhouse.errors.ReelhouseError: {strays}"
+
+
+# Which project packages each layer may import (third-party packages are free, except those listed below).
+# The core `reelhouse/` is the bottom layer; its CLI (`reelhouse/cli/`, `python -m reelhouse`) is the top one.
+PROJECT_PACKAGES = {"reelhouse", "ingestion", "expectations", "semantic", "orchestration", "demo", "benchmarks",
+                    "tests", "dbt_project"}
+ALLOWED = {
+    "reelhouse": {"reelhouse"},
+    "ingestion": {"reelhouse", "ingestion"},
+    "expectations": {"reelhouse", "expectations"},
+    "semantic": {"reelhouse", "expectations", "semantic"},
+    "orchestration": {"reelhouse", "ingestion", "expectations", "semantic", "orchestration"},
+    "reelhouse.cli": {"reelhouse", "ingestion", "expectations", "semantic", "orchestration"},
+}
+# The demo's own commands are the one place production code reaches the demo world.
+DEMO_COMMANDS = "reelhouse.cli.demo"
+NOT_BELOW_ORCHESTRATION = {"dagster", "dagster_dbt", "dagster_postgres", "dbt"}
+
+
+def layer(module: str) -> str:
+    if module == "reelhouse.__main__" or module.startswith("reelhouse.cli"):
+        return "reelhouse.cli"
+    return module.split(".")[0]
+
+
+@pytest.mark.parametrize("package", PRODUCTION)
+def test_each_layer_imports_only_the_layers_below_it_and_never_the_demo(package):
+    violations = []
+    for name, path in modules(package):
+        allowed = ALLOWED[layer(name)] | ({"demo"} if name == DEMO_COMMANDS else set())
+        for line, imported in imported_names(path):
+            top = imported.split(".")[0]
+            if (top in PROJECT_PACKAGES and top not in allowed) or (
+                    top in NOT_BELOW_ORCHESTRATION and layer(name) not in ("orchestration", "reelhouse.cli")):
+                violations.append(f"{path.relative_to(ROOT)}:{line} imports {imported}")
+    assert not violations, violations
+
+
+def test_the_checker_sees_function_level_imports(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def run():\n    from demo.stripe_world.background import running_stripe_server\n")
+    assert imported_names(sample) == [(2, "demo.stripe_world.background")]

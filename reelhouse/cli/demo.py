@@ -1,18 +1,49 @@
-"""`reelhouse demo ...`: the demo world that stands in for production sources."""
+"""`reelhouse demo ...`: the demo world that stands in for production sources.
+
+The only command module that imports demo/: the demo's own commands serve its Stripe account on the configured
+STRIPE_API_BASE for a pipeline run, so `reelhouse run` itself reads Stripe wherever the settings say.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from reelhouse.config import get_settings
+from reelhouse.cli.pipeline import WAIT_OPTION, run_job
+from reelhouse.config import DEFAULT_STRIPE_DEMO_KEY, Settings, get_settings
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import app_db_url, stripe_demo_db_url
 from reelhouse.warehouse.bootstrap import initialise_warehouse
 
 app = typer.Typer(invoke_without_command=True)
 out = Console()
+
+
+@contextmanager
+def serving_demo_stripe(settings: Settings) -> Iterator[None]:
+    """Serve the demo Stripe account on STRIPE_API_BASE while the block runs, when the settings point at the local
+    demo API (the default) and nothing serves it yet; against any other Stripe this does nothing."""
+    from demo.stripe_world.background import running_stripe_server
+    from reelhouse.warehouse.embedded import port_in_use
+
+    local_default = settings.stripe_api_base == f"http://127.0.0.1:{settings.stripe_server_port}"
+    if not (local_default and settings.stripe_api_key == DEFAULT_STRIPE_DEMO_KEY) or port_in_use(
+            settings.stripe_server_port):
+        yield
+        return
+    with running_stripe_server(stripe_demo_db_url(settings), settings.stripe_api_key, settings.stripe_server_port):
+        out.print(f"serving the demo Stripe account on {settings.stripe_api_base} for this run")
+        yield
+
+
+class Job(StrEnum):
+    hourly = "hourly"
+    full = "full"
 
 
 def _progress() -> Progress:
@@ -43,10 +74,9 @@ def main(
         out.print("[green]✓[/] demo world already generated (reelhouse demo advance --hours 1 adds activity)")
     else:
         generate(users=users, days=days, seed=seed)
-    from reelhouse.cli.pipeline import run_job
-
-    if not run_job("hourly"):
-        raise ReelhouseError("the pipeline failed: see the failed steps above (details in `reelhouse dev`)")
+    with serving_demo_stripe(settings):
+        if not run_job("hourly"):
+            raise ReelhouseError("the pipeline failed: see the failed steps above (details in `reelhouse dev`)")
     out.print("[green]✓[/] ingested raw_app, raw_stripe and raw_costs, built the dbt marts and ran the checks")
     if superset:
         from reelhouse.cli.superset import bring_up
@@ -54,8 +84,8 @@ def main(
         out.print("bringing up Superset (first time: installs it in its own virtualenv, about 2 minutes)")
         bring_up()
     out.print("\nNext: [bold]reelhouse db url --role analyst[/] for SQL on the marts, [bold]reelhouse dev[/] for the "
-              "Dagster UI, [bold]reelhouse demo advance --hours 1[/] then [bold]reelhouse run hourly[/] for an "
-              "incremental run, [bold]reelhouse --help[/] for everything else.")
+              "Dagster UI, [bold]reelhouse demo advance --hours 1[/] then [bold]reelhouse demo run hourly[/] "
+              "for an incremental run, [bold]reelhouse --help[/] for everything else.")
 
 
 @app.command()
@@ -102,3 +132,13 @@ def stripe_server(
     chosen = port or settings.stripe_server_port
     out.print(f"Stripe-compatible API on http://127.0.0.1:{chosen} (key: STRIPE_API_KEY); Ctrl-C stops it")
     serve_stripe(stripe_demo_db_url(settings), api_key=settings.stripe_api_key, port=chosen)
+
+
+@app.command("run")
+def run(job: Job = typer.Argument(Job.hourly, help="hourly or full"), wait: bool = WAIT_OPTION) -> None:
+    """Run the pipeline once (`reelhouse run hourly|full`) with the demo Stripe account served for the run."""
+    settings = get_settings()
+    with serving_demo_stripe(settings):
+        if not run_job(job.value, wait):
+            raise ReelhouseError(f"{'hourly_refresh' if job is Job.hourly else 'full_rebuild'} failed: see the failed "
+                                 "steps above")

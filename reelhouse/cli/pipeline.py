@@ -6,8 +6,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -22,24 +21,17 @@ out = Console()
 JOBS = {"hourly": "hourly_refresh", "full": "full_rebuild", "weekly": "weekly_report"}
 
 
-@contextmanager
-def demo_stripe_server_if_configured() -> Iterator[None]:
-    """On the demo default (the local Stripe-compatible base, nothing listening yet) serve the demo
-    account for the duration of the run; against real Stripe this does nothing."""
-    from demo.stripe_world.background import running_stripe_server
-    from reelhouse.config import DEFAULT_STRIPE_DEMO_KEY, get_settings
-    from reelhouse.warehouse import stripe_demo_db_url
+def check_stripe_reachable() -> None:
+    """A local STRIPE_API_BASE (the demo's Stripe-compatible API) with nothing listening fails the Stripe load only
+    after its retry budget: say so at once. Production's https://api.stripe.com is not probed."""
+    from reelhouse.config import get_settings
     from reelhouse.warehouse.embedded import port_in_use
 
-    settings = get_settings()
-    local_default = settings.stripe_api_base == f"http://127.0.0.1:{settings.stripe_server_port}"
-    if not (local_default and settings.stripe_api_key == DEFAULT_STRIPE_DEMO_KEY) or port_in_use(
-            settings.stripe_server_port):
-        yield
-        return
-    with running_stripe_server(stripe_demo_db_url(settings), settings.stripe_api_key, settings.stripe_server_port):
-        out.print(f"serving the demo Stripe account on {settings.stripe_api_base} for this run")
-        yield
+    base = urlsplit(get_settings().stripe_api_base)
+    if base.hostname in ("127.0.0.1", "localhost", "::1") and not port_in_use(base.port or 80):
+        raise ReelhouseError(f"nothing answers at STRIPE_API_BASE {base.geturl()}: for the demo account run "
+                             "`reelhouse demo run hourly` (it serves the account for the run) or keep "
+                             "`reelhouse demo stripe-server` running; against Stripe set STRIPE_API_BASE=https://api.stripe.com")
 
 
 WAIT_OPTION = typer.Option(True, "--wait/--no-wait",
@@ -47,7 +39,8 @@ WAIT_OPTION = typer.Option(True, "--wait/--no-wait",
 
 
 def run_job(name: str, wait: bool = True) -> bool:
-    """Execute one job in this process on the local instance (the UI shows the run too).
+    """Execute one job in this process on the local instance (the UI shows the run too), reading Stripe at
+    STRIPE_API_BASE as configured (`reelhouse demo run` serves the demo account there first).
 
     The whole run holds the warehouse's pipeline lock (orchestration/run_lock.py): a second run started
     meanwhile waits its turn, or with wait=False exits naming the run in progress.
@@ -73,7 +66,9 @@ def run_job(name: str, wait: bool = True) -> bool:
         with pipeline_lock(role_url("loader"), label, wait=wait, on_wait=waiting):
             prepare_dagster_home()
             run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-            with demo_stripe_server_if_configured(), DagsterInstance.get() as instance:
+            if name != "weekly":
+                check_stripe_reachable()
+            with DagsterInstance.get() as instance:
                 for run_id in fail_abandoned_runs(instance):
                     out.print(f"marked run {run_id[:8]} failed: the `reelhouse run` executing it had died",
                               highlight=False)
