@@ -1,8 +1,9 @@
 """The demo app database: a deterministic, realistic stand-in for the product's operational PostgreSQL.
 
-`generate_app_world` builds `days` of history ending at `as_of`; `advance_app_world` appends and
-updates the next hours. The simulation state lives in the `demo_meta` schema, not in `public`,
-because ingestion copies every table of the app schema.
+`generate_app_world` builds `days` of history ending at `as_of` (by default a few hours before now);
+`advance_app_world` appends and updates the next hours, never past the current hour: a row stamped in the future
+is one the loader quarantines. The simulation state lives in the `demo_meta` schema, not in `public`, because
+ingestion copies every table of the app schema.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ CREATE TABLE IF NOT EXISTS demo_meta.world (
 );
 """
 EXPORT_LOG_RETENTION_DAYS = 30
+# A world generated "now" ends this many hours back, so `reelhouse demo advance` has past hours to simulate.
+HOURS_BEHIND_NOW = 3
 # Rows found by a column other than id when they change.
 UPDATE_KEYS = {"user_credits": "user_id"}
 
@@ -49,10 +52,11 @@ def _summary(sink: RowSink, extra: str = "") -> str:
 
 def generate_app_world(app_url: str, *, users: int, days: int, seed: int, progress=None,
                        as_of: datetime | None = None) -> str:
-    """Drop and rebuild the app schema with `days` of history for about `users` users."""
+    """Drop and rebuild the app schema with `days` of history for about `users` users, ending at `as_of`, by
+    default HOURS_BEHIND_NOW hours before the current hour."""
     if users < 10 or days < 1:
         raise ReelhouseError("the demo world needs at least 10 users and 1 day")
-    end = int((as_of or datetime.now(UTC)).timestamp()) // HOUR * HOUR
+    end = _hour(as_of) if as_of else _hour(datetime.now(UTC)) - HOURS_BEHIND_NOW * HOUR
     start = end - days * DAY
     world = new_world(seed, start, users, days)
     with connect(app_url) as conn:
@@ -71,8 +75,14 @@ def generate_app_world(app_url: str, *, users: int, days: int, seed: int, progre
     return _summary(sink, f" ({len(world.a('user_id')):,} users, {days} days to {until:%Y-%m-%d %H:00} UTC)")
 
 
-def advance_app_world(app_url: str, *, hours: int, progress=None) -> str:
-    """Append and update the next `hours` of activity after the world's clock."""
+def _hour(moment: datetime) -> int:
+    """The start of the hour `moment` falls in, in epoch seconds."""
+    return int(moment.timestamp()) // HOUR * HOUR
+
+
+def advance_app_world(app_url: str, *, hours: int, progress=None, now: datetime | None = None) -> str:
+    """Append and update the next `hours` of activity after the world's clock; only hours that have passed (up to
+    the start of the current hour of `now`, the wall clock by default): refused, changing nothing, past that."""
     if hours < 1:
         raise ReelhouseError("advance needs at least 1 hour")
     with connect(app_url) as conn:
@@ -80,6 +90,14 @@ def advance_app_world(app_url: str, *, hours: int, progress=None) -> str:
             raise ReelhouseError("no demo world in this database yet: run `reelhouse demo generate` first")
         state, meta = conn.execute("SELECT state, meta::text FROM demo_meta.world").fetchone()
         world = World.loads(bytes(state), meta)
+        limit = _hour(now or datetime.now(UTC))
+        if world.clock + hours * HOUR > limit:
+            at, until = datetime.fromtimestamp(world.clock, UTC), datetime.fromtimestamp(limit, UTC)
+            room = max(0, (limit - world.clock) // HOUR)
+            raise ReelhouseError(
+                f"the demo world is at {at:%Y-%m-%d %H:%M} UTC and simulates only hours that have passed (to "
+                f"{until:%Y-%m-%d %H:%M} UTC): " + (f"advance at most {room} hour(s) now, not {hours}" if room else
+                                                    "nothing to add before the next hour begins"))
         conn.execute(SCHEMA_SQL.read_text())  # tables added since this world was generated (all IF NOT EXISTS)
         sink = RowSink(conn)
         simulation = Simulation(world, sink)

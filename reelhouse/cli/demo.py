@@ -91,7 +91,7 @@ def main(
 @app.command()
 def generate(
     users: int = typer.Option(2000, min=10, help="number of app users"),
-    days: int = typer.Option(120, min=14, help="days of history ending now"),
+    days: int = typer.Option(120, min=14, help="days of history, ending a few hours before now"),
     seed: int = typer.Option(7, help="random seed: the same seed gives the same world"),
 ) -> None:
     """Write a deterministic app database and the matching Stripe account data."""
@@ -110,7 +110,8 @@ def generate(
 
 @app.command()
 def advance(hours: int = typer.Option(1, min=1, max=24 * 31, help="hours of new activity to append")) -> None:
-    """Append and update the next H hours of activity, so an hourly run has a fresh delta."""
+    """Append and update the next H hours of activity, so an hourly run has a fresh delta; only hours that have
+    passed (a world is generated a few hours behind the clock; going past the current hour is refused)."""
     from demo.app_world import advance_app_world
     from demo.stripe_world import sync_stripe_world
 
