@@ -3,8 +3,9 @@ then bring Superset in line with semantic/ and warm every chart's cache, so the 
 run does not wait.
 
 After a full rebuild, the schema the next build writes into still holds the marts from before it; publishing
-copies the rebuilt incremental tables there, so the next hourly run continues from the rebuilt rows
-(reelhouse/warehouse/marts.py).
+copies the rebuilt incremental tables there, so the next hourly run continues from the rebuilt rows. Which
+tables were rebuilt is detected by publish_marts (reelhouse/warehouse/marts.py), the same function
+`reelhouse db publish-marts` calls: one publishing path.
 
 A failed model or blocking check skips both steps, so analysts, dashboards and the email keep the last good
 numbers. Superset being down never fails the pipeline: the marts are already published; the step says
@@ -17,11 +18,10 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from orchestration.assets.transform import dbt_models
 from orchestration.audited_rows import PUBLISHED_MARTS, publication_record
 from orchestration.dbt_project import incremental_marts
-from orchestration.instance import FULL_REFRESH_TAG
 from orchestration.resources import Warehouse
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import libpq_dsn
-from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, copy_to_build_schema, publish_marts
+from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, publish_marts
 from semantic.superset import admin_client, publish
 from semantic.superset.assets import MARTS_SCHEMA, load_dashboards
 
@@ -38,15 +38,13 @@ MART_KEYS = sorted((key for key in dbt_models.keys if key.path[0] == LIVE_SCHEMA
                 "transaction: readers see the new marts only when all of them passed.",
 )
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    publication = publish_marts(warehouse.url("transformer"))
+    publication = publish_marts(warehouse.url("transformer"), incremental_marts(), progress=context.log.info)
     context.log.info(f"published {publication.relations} marts into {LIVE_SCHEMA}")
-    copied = []
-    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
-        copied = copy_to_build_schema(warehouse.url("transformer"), incremental_marts(), progress=context.log.info)
     audited = publication_record(context.instance, context.run.run_id)
     return MaterializeResult(metadata={"relations": publication.relations,
                                        "previous_relations": publication.previous_relations,
-                                       "copied_to_build_schema": MetadataValue.json(copied), **audited})
+                                       "copied_to_build_schema": MetadataValue.json(publication.copied),
+                                       **audited})
 
 
 @asset(

@@ -11,15 +11,23 @@ previous marts, and incremental models there catch up on their next build throug
 
 A full rebuild is the exception: it replaces every row (new model logic, or a full resync of the sources), and
 the previous marts it leaves in `marts_next` still hold the old ones beyond the lookback. An incremental build on
-them would publish those old rows again an hour later, and every other hour after. So once a full rebuild is
-published, its incremental tables are copied into `marts_next` (copy_to_build_schema): the next build starts
-from the rebuilt rows, at the cost of a copy rather than of a second full build.
+them would publish those old rows again an hour later, and every other hour after. So once a rebuilt incremental
+table is published, it is copied into `marts_next` (copy_to_build_schema): the next build starts from the rebuilt
+rows, at the cost of a copy rather than of a second full build.
+
+Which tables were rebuilt is detected, not told: dbt builds an incremental table anew (a new relation, a new OID)
+only when it rebuilds it in full (`--full-refresh`, the `full_rebuild` job, a first build, an old table missing a
+column) and merges into the same relation otherwise. Each publication notes, in a comment on the build schema, the
+OID of every incremental table it leaves there; the next publication copies the ones whose OID changed since. So the
+pipeline's publish step and `reelhouse db publish-marts` after a `reelhouse dbt build --full-refresh` behave the
+same: one function, publish_marts, does the swap and the copy for both.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from psycopg import sql
 
@@ -30,12 +38,14 @@ LIVE_SCHEMA = "marts"
 BUILD_SCHEMA = "marts_next"
 _SWAP_SCHEMA = "marts_swap"
 READER_ROLE = "analyst"
+_RECORD_KEY = "reelhouse_incremental_oids"  # in the build schema's comment: {table: oid} left there by a publication
 
 
 @dataclass(frozen=True)
 class Publication:
     relations: int  # tables and views now live
     previous_relations: int  # what readers saw before, now in the build schema
+    copied: list[str] = field(default_factory=list)  # rebuilt incremental tables copied back into the build schema
 
 
 def _relations(conn, schema: str) -> int:
@@ -44,20 +54,51 @@ def _relations(conn, schema: str) -> int:
         " WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p')", (schema,)).fetchone()[0]
 
 
-def publish_marts(transformer_url: str) -> Publication:
-    """Make the audited build the live marts (and the live marts the next build's starting point)."""
+def _oids(conn, schema: str, tables: Iterable[str]) -> dict[str, int]:
+    """The OID of each of these tables that exists in the schema."""
+    found = {table: conn.execute("SELECT to_regclass(%s)::oid", (f"{schema}.{table}",)).fetchone()[0]
+             for table in tables}
+    return {table: int(oid) for table, oid in found.items() if oid is not None}
+
+
+def _recorded_oids(conn, schema: str) -> dict[str, int]:
+    comment = conn.execute("SELECT obj_description(to_regnamespace(%s), 'pg_namespace')", (schema,)).fetchone()[0]
+    try:
+        return {str(table): int(oid) for table, oid in json.loads(comment or "{}").get(_RECORD_KEY, {}).items()}
+    except (ValueError, AttributeError):  # someone else's comment: nothing known, every table counts as rebuilt
+        return {}
+
+
+def _record_oids(conn, schema: str, oids: dict[str, int]) -> None:
+    conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
+        sql.Identifier(schema), sql.Literal(json.dumps({_RECORD_KEY: oids}, sort_keys=True))))
+
+
+def publish_marts(transformer_url: str, incremental_tables: Iterable[str] = (),
+                  progress: Callable[[str], None] = lambda _: None) -> Publication:
+    """Make the audited build the live marts (and the live marts the next build's starting point); then copy each
+    of `incremental_tables` that this build rebuilt in full back into the build schema, so the next incremental
+    build continues from the rebuilt rows (see the module's docstring). The one way marts are published."""
     ident = sql.Identifier
+    incremental_tables = list(incremental_tables)
     with connect(transformer_url) as conn, conn.transaction():
         conn.execute("SET LOCAL lock_timeout = '60s'")
         built, live = _relations(conn, BUILD_SCHEMA), _relations(conn, LIVE_SCHEMA)
         if built == 0:
             raise ReelhouseError(f"nothing to publish: schema {BUILD_SCHEMA} has no marts (run dbt build first)")
+        left_there = _recorded_oids(conn, BUILD_SCHEMA)
+        rebuilt = [table for table, oid in _oids(conn, BUILD_SCHEMA, incremental_tables).items()
+                   if left_there.get(table) != oid]
         for old, new in ((LIVE_SCHEMA, _SWAP_SCHEMA), (BUILD_SCHEMA, LIVE_SCHEMA), (_SWAP_SCHEMA, BUILD_SCHEMA)):
             conn.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(ident(old), ident(new)))
         # Schema access moves with the names; table privileges are granted in both schemas by `reelhouse db init`.
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(LIVE_SCHEMA), ident(READER_ROLE)))
         conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(ident(BUILD_SCHEMA), ident(READER_ROLE)))
-    return Publication(relations=built, previous_relations=live)
+    copied = copy_to_build_schema(transformer_url, rebuilt, progress) if rebuilt else []
+    if incremental_tables:
+        with connect(transformer_url) as conn, conn.transaction():
+            _record_oids(conn, BUILD_SCHEMA, _oids(conn, BUILD_SCHEMA, incremental_tables))
+    return Publication(relations=built, previous_relations=live, copied=copied)
 
 
 def copy_to_build_schema(transformer_url: str, tables: Iterable[str],

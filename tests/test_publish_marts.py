@@ -1,0 +1,64 @@
+"""One publishing path: `reelhouse db publish-marts` after a manual `reelhouse dbt ... --full-refresh` leaves the build
+schema what the pipeline's publish step leaves it (reelhouse/warehouse/marts.py publish_marts, used by both): the
+rebuilt incremental tables, so the next incremental build continues from the rebuilt rows, not from the rows the
+rebuild replaced."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from reelhouse.warehouse import connect
+
+TABLE = "fct_llm_calls"  # an incremental mart: merges the rows landed within the lookback (1 h), on api_call_id
+OLD_ROWS = 5
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, "-m", "reelhouse", *args], capture_output=True, text=True, timeout=1200,
+                          env={**os.environ, **env})
+    assert done.returncode == 0, f"{' '.join(args)}: {done.stdout[-3000:]}{done.stderr[-3000:]}"
+    return done
+
+
+def difference(url: str) -> tuple[int, int, int]:
+    """Rows only in the live table, rows only in the build schema's, rows live."""
+    with connect(url) as conn:
+        return conn.execute(
+            f"SELECT (SELECT count(*) FROM (TABLE marts.{TABLE} EXCEPT ALL TABLE marts_next.{TABLE}) AS a),"  # noqa: S608
+            f" (SELECT count(*) FROM (TABLE marts_next.{TABLE} EXCEPT ALL TABLE marts.{TABLE}) AS b),"
+            f" (SELECT count(*) FROM marts.{TABLE})").fetchone()
+
+
+@pytest.mark.timeout(1800)
+def test_publish_marts_after_a_full_refresh_leaves_the_rebuilt_rows_to_the_next_build(demo_world, scratch_warehouse,
+                                                                                      tmp_path):
+    warehouse = scratch_warehouse("publish_after_full_refresh")
+    env = {"WAREHOUSE_URL": warehouse["owner"]}
+    dbt = ["dbt", "run", "--select", f"+{TABLE}", "--target-path", str(tmp_path / "target"),
+           "--log-path", str(tmp_path / "logs")]
+    cli("ingest", "--source", "app", "--source", "costs", env=env)
+    with connect(warehouse["owner"], autocommit=True) as conn:  # a few calls landed days ago: beyond the lookback
+        conn.execute("UPDATE raw_app.api_usage_metrics SET _loaded_at = _loaded_at - interval '3 days' WHERE id IN"
+                     " (SELECT id FROM raw_app.api_usage_metrics ORDER BY id LIMIT %s)", (OLD_ROWS,))
+    for _ in range(2):  # both schemas hold the table, built incrementally
+        cli(*dbt, env=env)
+        cli("db", "publish-marts", "--skip-checks", env=env)
+    with connect(warehouse["transformer"], autocommit=True) as conn:  # rows a rebuild restores (a logic fix, say)
+        for schema in ("marts", "marts_next"):
+            conn.execute(f"DELETE FROM {schema}.{TABLE} WHERE loaded_at < now() - interval '2 days'")  # noqa: S608
+
+    cli(*dbt, "--full-refresh", env=env)
+    published = cli("db", "publish-marts", "--skip-checks", env=env)
+    only_live, only_next, rebuilt = difference(warehouse["transformer"])
+    assert (only_live, only_next) == (0, 0), published.stdout  # the build schema holds the rebuilt rows
+    assert f"copied marts.{TABLE} into marts_next" in published.stdout
+
+    cli(*dbt[:3], TABLE, *dbt[4:], env=env)  # the next incremental build, published: the restored rows stay
+    again = cli("db", "publish-marts", "--skip-checks", env=env)
+    assert "copied" not in again.stdout  # nothing rebuilt this time, nothing copied
+    with connect(warehouse["transformer"]) as conn:
+        assert conn.execute(f"SELECT count(*) FROM marts.{TABLE}").fetchone()[0] == rebuilt  # noqa: S608
