@@ -3,6 +3,11 @@
 Runs, event logs and schedules live in a `dagster` database next to the warehouse (PostgreSQL, like
 production's orchestration/deploy/dagster.yaml), and the queued run coordinator lets only one
 hourly refresh run at a time.
+
+The storage URL carries the warehouse owner's password, so like production it never goes into dagster.yaml:
+the file says `postgres_url: {env: DAGSTER_PG_URL}` and the URL travels in that environment variable. Dagster
+passes its instance to the processes it starts (`reelhouse dev`'s webserver, daemon and run workers) on their
+command lines, which every local user can read (`ps`); the environment only the same user can.
 """
 
 from __future__ import annotations
@@ -18,16 +23,18 @@ from reelhouse.warehouse import admin_url, connect, libpq_dsn
 from reelhouse.warehouse.bootstrap import close_to_public
 
 DAGSTER_DB = "dagster"
+STORAGE_URL_VARIABLE = "DAGSTER_PG_URL"  # as in orchestration/deploy/dagster.yaml
 PIPELINE_TAG = "reelhouse/pipeline"
 # A run tagged with this reloads every source from scratch and rebuilds incremental dbt models.
 FULL_REFRESH_TAG = "reelhouse/full_refresh"
 
 
-def instance_config(storage_url: str) -> dict:
+def instance_config() -> dict:
     return {
-        # dagster-postgres's storage with its connections kept open (orchestration/storage.py).
+        # dagster-postgres's storage with its connections kept open (orchestration/storage.py); its URL (with the
+        # password) from the environment, never written down.
         "storage": {"custom": {"module": "orchestration.storage", "class": "PooledPostgresStorage",
-                               "config": {"postgres_url": storage_url}}},
+                               "config": {"postgres_url": {"env": STORAGE_URL_VARIABLE}}}},
         "run_coordinator": {
             "module": "dagster.core.run_coordinator",
             "class": "QueuedRunCoordinator",
@@ -42,9 +49,9 @@ def instance_config(storage_url: str) -> dict:
 
 
 def prepare_dagster_home(settings: Settings | None = None) -> Path:
-    """Create DAGSTER_HOME with its dagster.yaml and storage database; export DAGSTER_HOME."""
+    """Create DAGSTER_HOME with its dagster.yaml and storage database; export DAGSTER_HOME and DAGSTER_PG_URL."""
     settings = settings or get_settings()
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")
+    home = settings.dagster_home or settings.home / "dagster"
     home.mkdir(parents=True, exist_ok=True)
     with connect(admin_url("postgres", settings), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DAGSTER_DB,)).fetchone():
@@ -54,7 +61,7 @@ def prepare_dagster_home(settings: Settings | None = None) -> Path:
     # dagster-postgres needs psycopg2 (its NOTIFY statements break on psycopg 3's server-side binding),
     # and SQLAlchemy 2.1 would otherwise pick psycopg 3 for a plain postgresql:// URL.
     storage_url = libpq_dsn(admin_url(DAGSTER_DB, settings)).replace("postgresql://", "postgresql+psycopg2://", 1)
-    config_path.write_text(yaml.safe_dump(instance_config(storage_url)))
-    config_path.chmod(0o600)  # it holds the storage password
+    config_path.write_text(yaml.safe_dump(instance_config()))
+    os.environ[STORAGE_URL_VARIABLE] = storage_url  # this process and the ones it starts read it from here
     os.environ["DAGSTER_HOME"] = str(home)
     return home

@@ -134,11 +134,12 @@ def test_no_secret_appears_in_any_output_log_or_record_of_a_full_run(clean_send_
 
 
 def log_files(home: Path) -> list[Path]:
-    """Every text file the run left in the state folder and dbt's logs, except the two that hold credentials by
-    design (credentials.json and dagster.yaml, both mode 600) and the database files themselves."""
+    """Every text file the run left in the state folder and dbt's logs, except the one that holds credentials by
+    design (credentials.json, mode 600) and the database files themselves; dagster.yaml is read too (the storage
+    URL reaches Dagster in DAGSTER_PG_URL)."""
     from orchestration.dbt_project import DBT_PROJECT_DIR
 
-    by_design = {"credentials.json", "dagster.yaml"}
+    by_design = {"credentials.json"}
     files = [path for path in home.rglob("*") if path.is_file() and path.name not in by_design
              and "pgdata" not in path.parts and path.suffix in ("", ".log", ".json", ".html", ".txt", ".yml",
                                                                  ".yaml", ".out", ".err")]
