@@ -99,7 +99,7 @@ class ReelhouseDbtTranslator(DagsterDbtTranslator):
     A dbt source is keyed `[schema, table]` — exactly the key of the ingestion asset that loads it
     (e.g. raw_app/users) — and a model `[schema, model]` (staging/stg_app__users, marts/fct_...). A mart is
     keyed by the schema readers know it in (`marts`), though dbt builds it in `marts_next` until it is published.
-    Groups follow the folders: staging, intermediate, marts_<domain>.
+    Groups follow the folders: staging, intermediate, marts_<domain> (entity tables), reporting_<domain>.
     """
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
@@ -113,8 +113,8 @@ class ReelhouseDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
-        if len(fqn) >= 3 and fqn[1] == "marts":
-            return f"marts_{fqn[2]}" if len(fqn) > 3 else "marts"
+        if len(fqn) >= 3 and fqn[1] in ("marts", "reporting"):
+            return f"{fqn[1]}_{fqn[2]}" if len(fqn) > 3 else fqn[1]
         return fqn[1] if len(fqn) >= 3 else "dbt"
 
 

@@ -390,7 +390,7 @@ def data_health_loads(account) -> dict[str, tuple]:
             dbt=SimpleNamespace(current_timestamp=lambda: "now()"))
 
     staging = render(DBT_MODELS / "staging" / "ops" / "stg_ops__load_audit.sql")
-    mart = render(DBT_MODELS / "marts" / "data_health" / "data_health_loads.sql", stg_ops__load_audit=staging)
+    mart = render(DBT_MODELS / "reporting" / "data_health" / "data_health_loads.sql", stg_ops__load_audit=staging)
     with connect(account.transformer) as conn:
         rows = conn.execute(f"SELECT table_name, last_status, last_error FROM ({mart}) AS m").fetchall()
     return {table: (status, error) for table, status, error in rows}

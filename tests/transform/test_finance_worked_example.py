@@ -26,7 +26,7 @@ from reelhouse.warehouse import connect
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = ROOT / "tests" / "fixtures" / "stripe" / "worked_account" / "account.json"
 AS_OF = "2026-11-16T12:00:00+00:00"
-FINANCE = "+marts.finance staging.stripe intermediate.finance"
+FINANCE = "+marts.finance +reporting.finance staging.stripe intermediate.finance"
 
 # MRR per day, in cents (USD × 100). Lines count over their own service period, from the day it starts:
 A_PRO, A_BUSINESS = 800, 2600                # Ana: Pro Sep 1; Business from the Sep 16 upgrade (cycle restarted)
