@@ -181,7 +181,7 @@ def build_world(users: int, days: int, seed: int, steps: dict[str, float]) -> No
     from ingestion.app_db import load_app_tables
     from ingestion.costs import load_costs
     from ingestion.stripe import load_stripe
-    from orchestration.dbt_project import DBT_PROJECT_DIR
+    from orchestration.lib.dbt_project import DBT_PROJECT_DIR
     from reelhouse.config import get_settings
     from reelhouse.warehouse import admin_url, app_db_url, connect, dbt_env, role_url, stripe_demo_db_url
     from reelhouse.warehouse.marts import publish_marts

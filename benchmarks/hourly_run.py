@@ -162,7 +162,7 @@ def maxrss_mb(who: int) -> float:
 def dbt_split(run_id: str) -> DbtSplit:
     """dbt's own timings for this run's invocation, from dagster-dbt's per-run target folder:
     run_results.json (node times) and dbt.log (JSON lines: start-up, parse, partial-parse reuse)."""
-    from orchestration.dbt_project import dbt_project
+    from orchestration.lib.dbt_project import dbt_project
 
     split = DbtSplit()
     for folder in sorted((dbt_project.project_dir / "target").glob(f"dbt_models-{run_id[:7]}-*")):
@@ -281,7 +281,7 @@ def back_date_history(hours: int = 24) -> str:
     updating every row leaves each table twice its size (the old row versions' pages stay allocated after a plain
     VACUUM), and every later scan would read the empty half: VACUUM FULL rewrites them as a bulk load leaves them.
     """
-    from orchestration.dbt_project import incremental_marts
+    from orchestration.lib.dbt_project import incremental_marts
     from reelhouse.warehouse import admin_url, connect
     from reelhouse.warehouse.bootstrap import RAW_SCHEMAS
 
@@ -400,7 +400,7 @@ def main() -> None:
     from demo.app_world import advance_app_world
     from demo.stripe_world import sync_stripe_world
     from demo.stripe_world.background import running_stripe_server
-    from orchestration.instance import prepare_dagster_home
+    from orchestration.lib.instance import prepare_dagster_home
     from reelhouse.config import get_settings
     from reelhouse.warehouse import app_db_url, embedded_server, stripe_demo_db_url
     from reelhouse.warehouse.bootstrap import initialise_warehouse

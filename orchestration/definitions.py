@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from orchestration.assets.ingestion import app_tables, provider_prices, stripe_objects
-from orchestration.assets.publish import published_marts, superset_dashboards
-from orchestration.assets.transform import dbt_models
-from orchestration.checks import gx_asset_checks, load_health_checks
-from orchestration.jobs import full_rebuild, hourly_refresh, hourly_schedule
-from orchestration.reports import weekly_report, weekly_report_schedule
-from orchestration.resources import build_resources
-from orchestration.sensors import alert_data_team_on_final_failure
+from orchestration.defs.ingestion.assets import app_tables, provider_prices, stripe_objects
+from orchestration.defs.pipeline.jobs import full_rebuild, hourly_refresh, hourly_schedule
+from orchestration.defs.pipeline.sensors import alert_data_team_on_final_failure
+from orchestration.defs.publish.assets import published_marts, superset_dashboards
+from orchestration.defs.quality.checks import gx_asset_checks, load_health_checks
+from orchestration.defs.reporting.assets import weekly_report, weekly_report_schedule
+from orchestration.defs.transform.assets import dbt_models
+from orchestration.lib.resources import build_resources
 
 ASSETS = [app_tables, stripe_objects, provider_prices, dbt_models, published_marts, superset_dashboards]
 

@@ -100,7 +100,7 @@ class Settings:
     # How long one Stripe request may keep retrying 429s, 5xx and network errors (waits included) before its
     # resource fails (ingestion/stripe/client.py).
     stripe_retry_budget_seconds: float = 600.0
-    # The local Dagster instance's folder (orchestration/instance.py); None: `dagster` in the state folder.
+    # The local Dagster instance's folder (orchestration/lib/instance.py); None: `dagster` in the state folder.
     dagster_home: Path | None = None
     # The schedules' crons (UTC), checked here like every setting.
     hourly_refresh_cron: str = "0 * * * *"

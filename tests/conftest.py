@@ -110,7 +110,7 @@ def built_marts(demo_world, tmp_path_factory) -> Path:
     from ingestion.app_db import load_app_tables
     from ingestion.costs import load_costs
     from ingestion.stripe import load_stripe
-    from orchestration.dbt_project import DBT_PROJECT_DIR
+    from orchestration.lib.dbt_project import DBT_PROJECT_DIR
     from reelhouse.config import get_settings
     from reelhouse.warehouse import app_db_url, dbt_env, role_url
     from reelhouse.warehouse.marts import publish_marts

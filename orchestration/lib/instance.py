@@ -31,9 +31,9 @@ FULL_REFRESH_TAG = "reelhouse/full_refresh"
 
 def instance_config() -> dict:
     return {
-        # dagster-postgres's storage with its connections kept open (orchestration/storage.py); its URL (with the
+        # dagster-postgres's storage with its connections kept open (orchestration/lib/storage.py); its URL (with the
         # password) from the environment, never written down.
-        "storage": {"custom": {"module": "orchestration.storage", "class": "PooledPostgresStorage",
+        "storage": {"custom": {"module": "orchestration.lib.storage", "class": "PooledPostgresStorage",
                                "config": {"postgres_url": {"env": STORAGE_URL_VARIABLE}}}},
         "run_coordinator": {
             "module": "dagster.core.run_coordinator",

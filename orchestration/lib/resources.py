@@ -9,7 +9,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 
-from orchestration.dbt_project import dbt_project
+from orchestration.lib.dbt_project import dbt_project
 from reelhouse.config import get_settings
 from reelhouse.warehouse import app_db_url, role_url
 

@@ -1,7 +1,7 @@
 """One pipeline run at a time on a warehouse, however it was started.
 
 Dagster's queued run coordinator keeps the daemon's `hourly_refresh` / `full_rebuild` runs one at a time (tag
-`reelhouse/pipeline`, limit 1: orchestration/instance.py), but `reelhouse run hourly|full` executes the job in
+`reelhouse/pipeline`, limit 1: orchestration/lib/instance.py), but `reelhouse run hourly|full` executes the job in
 its own process and never passes through that queue. So a run from the command line holds a PostgreSQL advisory
 lock on the warehouse database for its whole duration: a second one started meanwhile waits for it, saying who it
 waits for (or, with `--no-wait`, exits naming the run in progress). Its run is recorded in the Dagster instance

@@ -5,7 +5,7 @@ process is the webserver, which switches its storages to a small pool at start-u
 thousand events or more (one per asset, asset check, step and log line), and each new connection is a fork and a
 password handshake on the server: profiled on the demo world, that was half of an hourly run's wall time
 (BENCHMARKS.md). This storage gives run workers, `reelhouse run` and the daemon the same pool the webserver uses.
-Selected in dagster.yaml as `storage: custom: {module: orchestration.storage, class: PooledPostgresStorage}`.
+Selected in dagster.yaml as `storage: custom: {module: orchestration.lib.storage, class: PooledPostgresStorage}`.
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def publish_marts_command(
     """
     from expectations.runner import run_suite
     from expectations.suite import load_suites
-    from orchestration.dbt_project import incremental_marts
+    from orchestration.lib.dbt_project import incremental_marts
     from reelhouse.errors import ReelhouseError
     from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, publish_marts
 

@@ -42,12 +42,12 @@ def run_job(name: str, wait: bool = True) -> bool:
     """Execute one job in this process on the local instance (the UI shows the run too), reading Stripe at
     STRIPE_API_BASE as configured (`reelhouse demo run` serves the demo account there first).
 
-    The whole run holds the warehouse's pipeline lock (orchestration/run_lock.py): a second run started
+    The whole run holds the warehouse's pipeline lock (orchestration/lib/run_lock.py): a second run started
     meanwhile waits its turn, or with wait=False exits naming the run in progress.
     """
-    from orchestration.abandoned_runs import CLI_PROCESS_TAG, fail_abandoned_runs, this_process
-    from orchestration.instance import prepare_dagster_home
-    from orchestration.run_lock import PipelineBusy, pipeline_lock
+    from orchestration.lib.abandoned_runs import CLI_PROCESS_TAG, fail_abandoned_runs, this_process
+    from orchestration.lib.instance import prepare_dagster_home
+    from orchestration.lib.run_lock import PipelineBusy, pipeline_lock
     from reelhouse.warehouse import role_url
 
     initialise_warehouse()
@@ -102,7 +102,7 @@ def full(wait: bool = WAIT_OPTION) -> None:
 
 def dev(port: int = typer.Option(3000, help="port of the Dagster UI")) -> None:
     """Start the Dagster UI and daemon (schedules and sensors running) on the embedded warehouse."""
-    from orchestration.instance import prepare_dagster_home
+    from orchestration.lib.instance import prepare_dagster_home
 
     initialise_warehouse()
     home = prepare_dagster_home()
@@ -117,7 +117,7 @@ def dev(port: int = typer.Option(3000, help="port of the Dagster UI")) -> None:
 
 def dbt(ctx: typer.Context) -> None:
     """Run any dbt command on the project as the transformer role, e.g. `reelhouse dbt build -s staging`."""
-    from orchestration.dbt_project import DBT_PROJECT_DIR
+    from orchestration.lib.dbt_project import DBT_PROJECT_DIR
     from reelhouse.warehouse import dbt_env
 
     initialise_warehouse()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import AssetKey
 
-from orchestration.assets.publish import MART_KEYS, PUBLISHED_MARTS
+from orchestration.defs.publish.assets import MART_KEYS, PUBLISHED_MARTS
 from reelhouse.warehouse import app_db_url, connect, role_url
 
 
@@ -125,15 +125,15 @@ def test_the_next_hourly_run_checks_rows_landed_since_the_last_publication(strip
     different checks read every row."""
     from dagster import DagsterInstance
 
-    from orchestration.audited_rows import (
+    from orchestration.definitions import defs
+    from orchestration.lib.audited_rows import (
         FINGERPRINT,
         LANDED_BEFORE,
         audit_fingerprint,
         incremental_lookback,
         landed_since,
     )
-    from orchestration.dbt_project import dbt_project
-    from orchestration.definitions import defs
+    from orchestration.lib.dbt_project import dbt_project
 
     job = defs.resolve_job_def("hourly_refresh")
     fingerprint = audit_fingerprint(dbt_project.manifest_path)
@@ -177,8 +177,8 @@ def test_a_published_full_rebuild_leaves_the_next_build_its_rebuilt_incremental_
     publishing a full rebuild copies its incremental tables there instead, and the next run builds on them."""
     from dagster import DagsterInstance
 
-    from orchestration.dbt_project import incremental_marts
     from orchestration.definitions import defs
+    from orchestration.lib.dbt_project import incremental_marts
 
     tables = incremental_marts()
     assert {"fct_llm_calls", "fct_user_engagement_daily", "engagement_tier_daily"} <= set(tables)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from dagster import AssetKey
 
-from orchestration.assets.publish import PUBLISHED_MARTS
-from orchestration.dbt_project import DBT_PROJECT_DIR
+from orchestration.defs.publish.assets import PUBLISHED_MARTS
+from orchestration.lib.dbt_project import DBT_PROJECT_DIR
 from reelhouse.warehouse import admin_url, connect, dbt_env, role_url
 from reelhouse.warehouse.marts import publish_marts
 

@@ -2,7 +2,7 @@
 line and one Dagster executes. They must take turns on the warehouse, never interleave, and load nothing twice.
 
 Dagster's run queue (tag `reelhouse/pipeline`, limit 1) only sees runs the daemon launches; `reelhouse run` executes
-in its own process, so it holds the warehouse's pipeline lock (orchestration/run_lock.py) for the whole run, and the
+in its own process, so it holds the warehouse's pipeline lock (orchestration/lib/run_lock.py) for the whole run, and the
 jobs' executor takes the same lock in the runs Dagster executes."""
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def test_two_hourly_runs_started_at_once_take_turns_and_load_each_row_once(fresh
 
 
 def test_a_run_with_no_wait_while_another_holds_the_warehouse_exits_naming_it(fresh_database):
-    from orchestration.run_lock import pipeline_lock
+    from orchestration.lib.run_lock import pipeline_lock
 
     warehouse = fresh_database("reliability_busy_pipeline")
     runs_before = dagster_runs()
@@ -137,8 +137,8 @@ def test_a_run_dagster_executes_waits_for_a_command_line_run_to_finish(fresh_dat
     """The daemon's run worker executes a job through the job's executor, outside `reelhouse run`: it must take
     the same turn. `dagster job execute` goes the same way (the in-process flavour of the executor, to keep the
     test short)."""
-    from orchestration.instance import prepare_dagster_home
-    from orchestration.run_lock import pipeline_lock
+    from orchestration.lib.instance import prepare_dagster_home
+    from orchestration.lib.run_lock import pipeline_lock
 
     warehouse = fresh_database("reliability_dagster_waits")
     env = {"WAREHOUSE_URL": warehouse}
@@ -180,8 +180,8 @@ def test_a_killed_command_line_run_is_marked_failed_by_the_next_one_so_the_queue
     against its limit of one: no scheduled hourly refresh would start again. The next command-line run fails it."""
     from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
 
-    from orchestration.abandoned_runs import CLI_PROCESS_TAG, fail_abandoned_runs, this_process
-    from orchestration.instance import PIPELINE_TAG, prepare_dagster_home
+    from orchestration.lib.abandoned_runs import CLI_PROCESS_TAG, fail_abandoned_runs, this_process
+    from orchestration.lib.instance import PIPELINE_TAG, prepare_dagster_home
 
     warehouse = fresh_database("reliability_killed_cli_run")
     before = set(dagster_runs())

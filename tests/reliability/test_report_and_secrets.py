@@ -137,7 +137,7 @@ def log_files(home: Path) -> list[Path]:
     """Every text file the run left in the state folder and dbt's logs, except the one that holds credentials by
     design (credentials.json, mode 600) and the database files themselves; dagster.yaml is read too (the storage
     URL reaches Dagster in DAGSTER_PG_URL)."""
-    from orchestration.dbt_project import DBT_PROJECT_DIR
+    from orchestration.lib.dbt_project import DBT_PROJECT_DIR
 
     by_design = {"credentials.json"}
     files = [path for path in home.rglob("*") if path.is_file() and path.name not in by_design

@@ -220,8 +220,8 @@ def test_events_load_after_the_resources_in_whatever_order_they_are_named(accoun
 def test_events_load_after_the_resources_in_the_dagster_asset_too(account):
     from dagster import materialize
 
-    from orchestration.assets.ingestion import stripe_objects
-    from orchestration.resources import StripeApi, Warehouse
+    from orchestration.defs.ingestion.assets import stripe_objects
+    from orchestration.lib.resources import StripeApi, Warehouse
 
     class ScratchWarehouse(Warehouse):
         loader_url: str

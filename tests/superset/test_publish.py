@@ -30,8 +30,8 @@ def test_warm_up_fills_the_cache_of_every_chart(superset, managed_charts):
 def test_publish_step_reports_superset_down_and_the_run_still_succeeds(superset, monkeypatch):
     from dagster import materialize
 
-    from orchestration.assets.publish import superset_dashboards
-    from orchestration.resources import Warehouse
+    from orchestration.defs.publish.assets import superset_dashboards
+    from orchestration.lib.resources import Warehouse
     from reelhouse.config import get_settings
     from reelhouse.warehouse.embedded import free_port
 
@@ -52,8 +52,8 @@ def test_publish_step_reports_superset_down_and_the_run_still_succeeds(superset,
 def test_publish_step_provisions_and_warms_when_superset_is_up(superset):
     from dagster import materialize
 
-    from orchestration.assets.publish import superset_dashboards
-    from orchestration.resources import Warehouse
+    from orchestration.defs.publish.assets import superset_dashboards
+    from orchestration.lib.resources import Warehouse
 
     result = materialize([superset_dashboards], resources={"warehouse": Warehouse()})
     assert result.success

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.dbt_project import DBT_PROJECT_DIR
+from orchestration.lib.dbt_project import DBT_PROJECT_DIR
 from reelhouse.warehouse import dbt_env
 
 

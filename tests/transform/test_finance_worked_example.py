@@ -138,7 +138,7 @@ def worked(fresh_database, scratch_warehouse, tmp_path_factory):
     from ingestion.app_db import load_app_tables
     from ingestion.costs import load_costs
     from ingestion.stripe import load_stripe
-    from orchestration.dbt_project import DBT_PROJECT_DIR
+    from orchestration.lib.dbt_project import DBT_PROJECT_DIR
     from reelhouse.config import get_settings
     from reelhouse.warehouse import dbt_env
 

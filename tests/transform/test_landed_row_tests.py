@@ -1,5 +1,5 @@
 """Hourly row tests read the rows written since the last published build, and still catch a bad row among them
-(dbt_project/macros/tests/get_where_subquery.sql, orchestration/audited_rows.py): on staging views the rows landed
+(dbt_project/macros/tests/get_where_subquery.sql, orchestration/lib/audited_rows.py): on staging views the rows landed
 since, on incremental models the rows their builds wrote since (`built_at`).
 
 A scratch warehouse gets a small app world; then rows that break `unique` and `accepted_values` on
@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from demo.app_world import generate_app_world
 from ingestion.app_db import load_app_tables
-from orchestration.audited_rows import LANDED_SINCE_ENV
+from orchestration.lib.audited_rows import LANDED_SINCE_ENV
 from reelhouse.warehouse import connect
 
 AS_OF = datetime(2026, 10, 20, tzinfo=UTC)

@@ -9,7 +9,7 @@
     see it. Without the scope, unique and not_null on the staging keys and the facts read every row each hour
     (`unique` on messages: 2.9 s at 100k users, and growing with the table).
 
-    The pipeline sets REELHOUSE_TESTS_LANDED_SINCE (orchestration/audited_rows.py) only when the last published build
+    The pipeline sets REELHOUSE_TESTS_LANDED_SINCE (orchestration/lib/audited_rows.py) only when the last published build
     ran the same project (else a new or changed test would never see old rows); dbt run by hand and full rebuilds
     leave it unset and test every row. The incremental lookback widens the window, as it does for the facts.
     Scoped: not_null, accepted_values and reelhouse_expression_is_true (a row alone passes or fails) and unique (every

@@ -24,8 +24,8 @@ from ingestion.app_db import APP_TABLES, load_app_tables
 from ingestion.common.ops import TableLoadResult
 from ingestion.costs import COST_TABLES, load_costs
 from ingestion.stripe import RESOURCES, load_stripe
-from orchestration.instance import FULL_REFRESH_TAG
-from orchestration.resources import AppDatabase, StripeApi, Warehouse
+from orchestration.lib.instance import FULL_REFRESH_TAG
+from orchestration.lib.resources import AppDatabase, StripeApi, Warehouse
 
 INGEST_RETRY = RetryPolicy(max_retries=3, delay=20, backoff=Backoff.EXPONENTIAL)
 

@@ -1,5 +1,5 @@
 """Jobs and their schedules. Tags carry the run-queue limit (one hourly refresh at a time) and retries; the
-executor holds the warehouse's pipeline lock for the whole run (orchestration/run_lock.py)."""
+executor holds the warehouse's pipeline lock for the whole run (orchestration/lib/run_lock.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import os
 
 from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
-from orchestration.instance import FULL_REFRESH_TAG, PIPELINE_TAG
-from orchestration.run_lock import pipeline_executor
-from orchestration.sensors import MAX_RUN_RETRIES
+from orchestration.defs.pipeline.sensors import MAX_RUN_RETRIES
+from orchestration.lib.instance import FULL_REFRESH_TAG, PIPELINE_TAG
+from orchestration.lib.run_lock import pipeline_executor
 
 PIPELINE = AssetSelection.all()
 

@@ -15,10 +15,10 @@ refreshing Superset was skipped and why, and the next run does it again.
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from orchestration.assets.transform import dbt_models
-from orchestration.audited_rows import PUBLISHED_MARTS, publication_record
-from orchestration.dbt_project import incremental_marts
-from orchestration.resources import Warehouse
+from orchestration.defs.transform.assets import dbt_models
+from orchestration.lib.audited_rows import PUBLISHED_MARTS, publication_record
+from orchestration.lib.dbt_project import incremental_marts
+from orchestration.lib.resources import Warehouse
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import libpq_dsn
 from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, publish_marts

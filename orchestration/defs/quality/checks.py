@@ -3,7 +3,7 @@
 A failed blocking expectation is an ERROR-severity failure of a blocking check, so Dagster does not
 materialize anything downstream in that run — publishing the marts included; failed warnings are WARN and block
 nothing. Mart suites validate the build schema, before readers can see it. In an hourly run, a raw table's row
-expectations read the rows landed since the last published build (orchestration/audited_rows.py), as dbt's row
+expectations read the rows landed since the last published build (orchestration/lib/audited_rows.py), as dbt's row
 tests on the staging views do.
 """
 
@@ -23,9 +23,9 @@ from dagster import (
 from expectations.load_health import row_count_anomalies, source_freshness
 from expectations.runner import run_suite
 from expectations.suite import Suite, load_suites
-from orchestration.audited_rows import audit_fingerprint, incremental_lookback, landed_since
-from orchestration.dbt_project import DBT_PROJECT_DIR, prepare_manifest
-from orchestration.instance import FULL_REFRESH_TAG
+from orchestration.lib.audited_rows import audit_fingerprint, incremental_lookback, landed_since
+from orchestration.lib.dbt_project import DBT_PROJECT_DIR, prepare_manifest
+from orchestration.lib.instance import FULL_REFRESH_TAG
 from reelhouse.warehouse import connect, role_url
 from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA
 

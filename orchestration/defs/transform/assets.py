@@ -6,9 +6,9 @@ import os
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.audited_rows import FINGERPRINT, LANDED_SINCE_ENV, audit_fingerprint, landed_since
-from orchestration.dbt_project import after_dbt_run, dbt_project, prepare_manifest, translator
-from orchestration.instance import FULL_REFRESH_TAG
+from orchestration.lib.audited_rows import FINGERPRINT, LANDED_SINCE_ENV, audit_fingerprint, landed_since
+from orchestration.lib.dbt_project import after_dbt_run, dbt_project, prepare_manifest, translator
+from orchestration.lib.instance import FULL_REFRESH_TAG
 from reelhouse.warehouse import dbt_env
 
 
@@ -25,7 +25,7 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     if full_refresh:
         args.append("--full-refresh")
     # Row tests on staging views and incremental models read what was written since the last published build
-    # (orchestration/audited_rows.py).
+    # (orchestration/lib/audited_rows.py).
     fingerprint = audit_fingerprint(prepare_manifest())  # the project as on disk now, which dbt is about to parse
     context.instance.add_run_tags(context.run.run_id, {FINGERPRINT: fingerprint})
     since = None if full_refresh else landed_since(context.instance, fingerprint)

@@ -1,0 +1,1 @@
+"""Reporting: the weekly report email, its job and its schedule."""
