@@ -5,8 +5,10 @@ subscription billing period, a `purchase` is a one-off credit pack bought throug
 refunds one; a deleted app user is a deleted Stripe customer. From those we build the objects a real
 Stripe account holds, in exactly the shapes of the pinned version (the installed SDK's typed classes; a
 contract test checks every field): customers, products, prices (`unit_amount_decimal`), coupons, a tax
-rate, subscriptions (periods on their items, `discounts` by id, cancellations at period end), invoices
-(`parent.subscription_details`, `total_taxes`, lines with `pricing` and proration flags, prorations first),
+rate, subscriptions (periods on their items, `discounts` by id, cancellations at period end, add-ons as items of
+their own when a ledger names them), discounts (each subscription's coupon, announced by `customer.discount.created`),
+invoices (`parent.subscription_details`, `total_taxes`, lines with `pricing` and proration flags, prorations first,
+every line stored: the server embeds the first 10 as Stripe does),
 invoice payments linking invoices to payment intents, payment intents and charges (no `invoice` field),
 refunds, disputes (inquiries that move no money, and lost or won disputes that do), balance
 transactions, and the events Stripe would have sent (`invoice.upcoming` without an id, `customer.deleted`
@@ -43,6 +45,11 @@ COUPONS = {  # id -> (percent_off, amount_off, name); both forever
     "FRIENDS5": (None, 500, "Friends $5 off"),
 }
 DISPUTE_RESOLVES = 20 * DAY
+# Add-ons a subscription can carry besides its plan, each its own product and monthly price (a subscription item of
+# its own). The app sells none: only a ledger that names them (`BillingFact(type="addon", pack_id=<add-on>)`, as
+# demo/stripe_world/scenario.py's) gets them, so the demo world's account has no add-ons.
+ADDONS = {f"voice_{language}": (300, f"Voice pack {language.upper()}")
+          for language in ("fr", "de", "es", "pt", "it", "ja", "ko", "zh", "hi", "ar")}
 
 
 def stable_id(prefix: str, *parts: object) -> str:
@@ -212,7 +219,12 @@ class SubscriptionState:
 
     @property
     def item(self) -> dict:
+        """The plan's item (the first); add-ons are the items after it."""
         return self.obj["items"]["data"][0]
+
+    @property
+    def items(self) -> list[dict]:
+        return self.obj["items"]["data"]
 
     @property
     def period_end(self) -> int:
@@ -242,7 +254,9 @@ class AccountBuilder:
         if previous:
             data["previous_attributes"] = copy.deepcopy(previous)
         self.events.append({
-            "id": stable_id("evt", event_type, obj.get("id", key), at, len(previous or {})), "object": "event",
+            # `key` tells apart events of one type about one object in one second (two add-ons added at once)
+            "id": stable_id("evt", event_type, obj.get("id", key), at, len(previous or {}),
+                            *((key,) if key is not None and "id" in obj else ())), "object": "event",
             "api_version": API_VERSION, "created": at, "type": event_type, "data": data, "livemode": False,
             "pending_webhooks": 0, "request": {"id": None, "idempotency_key": None},
         })
@@ -250,6 +264,16 @@ class AccountBuilder:
     def put(self, obj: dict) -> dict:
         self.objects[obj["id"]] = obj
         return obj
+
+    def addon_price(self, addon: str) -> dict:
+        """The add-on's monthly price (its product and price join the catalog when first sold)."""
+        price_id = f"price_{addon}_monthly"
+        if price_id not in self.prices:
+            cents, name = ADDONS[addon]
+            self.put(_product(f"prod_{addon}", name, "service", price_id))
+            self.prices[price_id] = self.put(_price(price_id, f"prod_{addon}", cents, f"{name} monthly",
+                                                    f"{addon}_monthly", "month"))
+        return self.prices[price_id]
 
     def customer(self, user: AppUser, generation: int, at: int) -> dict:
         """The user's Stripe customer; a user who comes back after their customer was deleted gets a new one."""
@@ -360,7 +384,8 @@ class AccountBuilder:
 
     # --- subscriptions and invoices ---------------------------------------------------------------------------
     def _line(self, invoice_id: str, sub: SubscriptionState, price: dict, amount: int, start: int, end: int,
-              description: str, *, proration: bool = False, credited: tuple[str, str] | None = None) -> dict:
+              description: str, *, proration: bool = False, credited: tuple[str, str] | None = None,
+              item: dict | None = None) -> dict:
         line_id = stable_id("il", invoice_id, price["id"], start, proration)
         return {
             "id": line_id, "object": "line_item", "amount": amount, "currency": "usd", "description": description,
@@ -372,7 +397,7 @@ class AccountBuilder:
                            "proration_details": {"credited_items": {"invoice": credited[0],
                                                                     "invoice_line_items": [credited[1]]}
                                                  if credited else None},
-                           "subscription": sub.obj["id"], "subscription_item": sub.item["id"]}},
+                           "subscription": sub.obj["id"], "subscription_item": (item or sub.item)["id"]}},
             "period": {"end": end, "start": start}, "pretax_credit_amounts": [],
             "pricing": {"price_details": {"price": price["id"], "product": price["product"]},
                         "type": "price_details", "unit_amount_decimal": price["unit_amount_decimal"]},
@@ -507,9 +532,21 @@ class AccountBuilder:
         sub.billed_line = (invoice_id, line["id"])
         return line
 
+    def _period_lines(self, sub: SubscriptionState, invoice_id: str, start: int) -> list[dict]:
+        """A new period's lines: the plan's, then one per add-on (each item bills its own price)."""
+        lines = [self._period_line(sub, invoice_id, start)]
+        for item in sub.items[1:]:
+            price = item["price"]
+            lines.append(self._line(invoice_id, sub, price, price["unit_amount"], item["current_period_start"],
+                                    item["current_period_end"], f"1 × {self.objects[price['product']]['name']} "
+                                    f"(at {_money(price['unit_amount'])} / month)", item=item))
+        return lines
+
     def _set_period(self, sub: SubscriptionState, start: int) -> None:
-        interval = sub.item["price"]["recurring"]["interval"]
-        sub.item.update(current_period_start=start, current_period_end=start + PERIOD_SECONDS[interval])
+        """Every item shares the subscription's billing cycle (classic billing mode)."""
+        end = start + PERIOD_SECONDS[sub.item["price"]["recurring"]["interval"]]
+        for item in sub.items:
+            item.update(current_period_start=start, current_period_end=end)
 
     def _set_price(self, sub: SubscriptionState, price: dict) -> None:
         sub.item.update(price=price, plan=_plan(price))
@@ -530,6 +567,7 @@ class AccountBuilder:
             })
             discounts = [discount["id"]]
             self.objects[coupon]["times_redeemed"] += 1
+            self.emit("customer.discount.created", discount, at)
         obj = self.put({
             "id": sub_id, "object": "subscription", "application": None, "application_fee_percent": None,
             "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
@@ -574,7 +612,7 @@ class AccountBuilder:
         self._set_period(sub, at)
         invoice_id = stable_id("in", sub.obj["id"], at)
         # A renewal invoice's own period is the period just ended; its line bills the new one.
-        self.invoice(sub, at, "subscription_cycle", period, [self._period_line(sub, invoice_id, at)])
+        self.invoice(sub, at, "subscription_cycle", period, self._period_lines(sub, invoice_id, at))
         sub.obj["latest_invoice"] = invoice_id
         self.emit("customer.subscription.updated", sub.obj, at, previous)
 
@@ -595,16 +633,37 @@ class AccountBuilder:
         start, end = sub.item["current_period_start"], sub.period_end
         unused = round(self._net_price(sub, old) * (end - at) / (end - start))
         invoice_id = stable_id("in", sub.obj["id"], at)
-        credit = self._line(invoice_id, sub, old, -unused, at, end,
-                            f"Unused time on VidSpark {old['product'][5:].title()} after {_date(at)}",
-                            proration=True, credited=sub.billed_line)
+        credits = [self._line(invoice_id, sub, old, -unused, at, end,
+                              f"Unused time on VidSpark {old['product'][5:].title()} after {_date(at)}",
+                              proration=True, credited=sub.billed_line)]
+        for item in sub.items[1:]:  # add-ons restart with the cycle too: their unused time is credited as well
+            item_unused = round(self._net_price(sub, item["price"]) * (end - at) / (end - start))
+            credits.append(self._line(
+                invoice_id, sub, item["price"], -item_unused, at, end,
+                f"Unused time on {self.objects[item['price']['product']]['name']} after {_date(at)}",
+                proration=True, item=item))
         previous.update(billing_cycle_anchor=sub.obj["billing_cycle_anchor"], latest_invoice=sub.obj["latest_invoice"])
         self._set_price(sub, new)
         self._set_period(sub, at)
         sub.obj["billing_cycle_anchor"] = at
-        self.invoice(sub, at, "subscription_update", (at, at), [credit, self._period_line(sub, invoice_id, at)])
+        self.invoice(sub, at, "subscription_update", (at, at), [*credits, *self._period_lines(sub, invoice_id, at)])
         sub.obj["latest_invoice"] = invoice_id
         self.emit("customer.subscription.updated", sub.obj, at, previous)
+
+    def add_addon(self, sub: SubscriptionState, addon: str, at: int) -> None:
+        """An add-on joins the subscription as an item of its own, without proration (`proration_behavior:
+        none`): it shares the subscription's billing cycle and is first billed by the next renewal invoice, one line
+        per item, after the plan's line."""
+        price = self.addon_price(addon)
+        if any(item["price"]["id"] == price["id"] for item in sub.items):
+            return
+        previous = {"items": copy.deepcopy(sub.obj["items"])}
+        sub.items.append({
+            "id": stable_id("si", sub.obj["id"], addon), "object": "subscription_item", "billing_thresholds": None,
+            "created": at, "current_period_end": sub.period_end,
+            "current_period_start": sub.item["current_period_start"], "discounts": [], "metadata": {},
+            "plan": _plan(price), "price": price, "quantity": 1, "subscription": sub.obj["id"], "tax_rates": []})
+        self.emit("customer.subscription.updated", sub.obj, at, previous, key=addon)
 
     @staticmethod
     def _net_price(sub: SubscriptionState, price: dict) -> int:
@@ -619,8 +678,12 @@ class AccountBuilder:
         """invoice.upcoming: a preview of the renewal invoice, which has no id yet."""
         customer = self.objects[sub.obj["customer"]]
         start = sub.period_end
-        lines = [self._period_line(SubscriptionState(copy.deepcopy(sub.obj), sub.coupon, sub.taxed), "", start)]
-        lines[0].update(id=stable_id("il_tmp", sub.obj["id"], start), invoice=None)
+        state = SubscriptionState(copy.deepcopy(sub.obj), sub.coupon, sub.taxed)
+        self._set_period(state, start)
+        lines = self._period_lines(state, "", start)
+        for position, line in enumerate(lines):
+            price = () if position == 0 else (line["pricing"]["price_details"]["price"],)
+            line.update(id=stable_id("il_tmp", sub.obj["id"], start, *price), invoice=None)
         preview = self._invoice_shell(sub, None, at, "upcoming", (sub.item["current_period_start"], start), lines,
                                       customer)
         preview["next_payment_attempt"] = start
@@ -793,6 +856,8 @@ class AccountBuilder:
                 self.purchase(customer, fact, refunded_at.get(fact.txn_id))
             elif fact.type == "refund":
                 self.refund(fact)
+            elif fact.type == "addon" and sub is not None and sub.live and fact.pack_id in ADDONS:
+                self.add_addon(sub, fact.pack_id, fact.created)
         settle(self.now)
 
 

@@ -3,8 +3,10 @@
 The demo world's account depends on what its users happen to do; tests that must see every shape (a mid-year
 upgrade's proration invoice, a cancellation at period end, an annual renewal, a lost, a won and an inquiry
 dispute, a refunded and disputed charge, a declined first payment, dunning, deleted and erased customers, a
-customer who comes back after being erased) build this account instead: `build_account(*scenario())`. Users
-and purchases are picked by the derivation's own chance functions, so the account is fixed and covers each case.
+customer who comes back after being erased, a subscription with five add-ons upgraded mid-period, whose invoice has
+twelve lines: more than the ten Stripe embeds in an invoice) build this account instead:
+`build_account(*scenario())`. Users and purchases are picked by the derivation's own chance functions, so the
+account is fixed and covers each case.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from demo.stripe_world.derive import (
+    ADDONS,
     DAY,
     AppUser,
     BillingFact,
@@ -64,6 +67,9 @@ class Scenario:
         if role:
             self.txns[role] = txn_id
         return txn_id
+
+    def addon(self, user_id: int, addon: str, at: int) -> None:
+        self.facts.append(BillingFact(self.txn(), user_id, "addon", None, addon, 0, None, at))
 
     def refund(self, user_id: int, purchase: int, at: int) -> None:
         self.facts.append(BillingFact(self.txn(), user_id, "refund", None, None, -800, purchase, at))
@@ -123,6 +129,17 @@ def covering_scenario() -> Scenario:
     u = s.user("annual_renewal", lambda uid: keep(uid) and is_annual(uid) and coupon_of(uid) is None)
     s.plan(u, "business", BASE)
     s.plan(u, "business", BASE + 365 * DAY + 60)
+
+    # A monthly plan with five add-ons (voice packs, each an item of its own, billed from the next renewal: 6 lines),
+    # upgraded mid-period: the cycle restarts, so the invoice credits all six items' unused time and bills six new
+    # periods: 12 lines, more than the 10 Stripe embeds in an invoice (the rest: GET /v1/invoices/<id>/lines).
+    u = s.user("addons", lambda uid: keep(uid) and not is_annual(uid) and coupon_of(uid) is None
+               and not is_taxed(_customer(uid)))
+    s.plan(u, "pro", START)
+    for addon in list(ADDONS)[:5]:
+        s.addon(u, addon, START + 2 * DAY)
+    s.plan(u, "pro", START + 30 * DAY + 240)
+    s.plan(u, "business", START + 40 * DAY)
 
     # Credit packs through Checkout: a lost and a won chargeback, an inquiry, a refunded charge that is disputed
     # (only ever an inquiry), a plain refund and a plain purchase.

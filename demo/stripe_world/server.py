@@ -7,7 +7,10 @@ would talk to api.stripe.com. It speaks one API version, the account's default `
 without `Stripe-Version` or with that version is answered in it, any other version is refused (HTTP 400,
 `invalid_request_error`) rather than answered in shapes it does not have. Events are served as they were
 rendered (their own `api_version`). Deleted customers are not listed; retrieving one answers Stripe's
-deleted stub. Faults (429 with Retry-After, 500, slow responses) can be switched on for tests.
+deleted stub. An invoice embeds only its first `EMBEDDED_LINES` lines wherever it is served (listed, retrieved,
+expanded, inside an event), with `lines.has_more` saying more exist; all of them are listed, page by page, at
+`GET /v1/invoices/<id>/lines`, as Stripe does. Faults (429 with Retry-After, 500, slow responses) can be switched on
+for tests.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from demo.stripe_world.store import RESOURCES
 from reelhouse.warehouse import libpq_dsn
 
 MAX_LIMIT = 100
+EMBEDDED_LINES = 10  # lines Stripe embeds in an invoice object; the rest only through its lines endpoint
 CREATED_OPERATORS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 # Query parameters each list accepts besides the common ones (the SDK's *ListParams), mapped to the JSON path they
 # filter on; a parameter outside these is refused as Stripe does ("Received unknown parameter").
@@ -128,6 +132,20 @@ def _refuse_version(request: Request) -> JSONResponse | None:
 def _deleted_stub(obj: dict) -> dict:
     """What Stripe answers for an object that was deleted (a customer): its id, type and `deleted: true`."""
     return {"id": obj["id"], "object": obj["object"], "deleted": True}
+
+
+def _embedded(obj: Any) -> Any:
+    """An object as Stripe renders it: an invoice (at any depth: an event's object, an expanded latest_invoice)
+    embeds only its first EMBEDDED_LINES lines and says `has_more`. The store keeps every line."""
+    if isinstance(obj, list):
+        return [_embedded(item) for item in obj]
+    if not isinstance(obj, dict):
+        return obj
+    rendered = {key: _embedded(value) for key, value in obj.items()}
+    lines = rendered.get("lines") if rendered.get("object") == "invoice" else None
+    if isinstance(lines, dict) and isinstance(lines.get("data"), list) and len(lines["data"]) > EMBEDDED_LINES:
+        rendered["lines"] = {**lines, "data": lines["data"][:EMBEDDED_LINES], "has_more": True}
+    return rendered
 
 
 def _request_id() -> str:
@@ -273,7 +291,7 @@ class StripeApi:
             if ending_before:
                 items.reverse()
             expand = [path.removeprefix("data.") for path in _bracketed(params, "expand")]
-            items = [self._expand(conn, item, expand) for item in items]
+            items = [_embedded(self._expand(conn, item, expand)) for item in items]
         body = {"object": "list", "data": items, "has_more": len(rows) > limit, "url": f"/v1/{resource}"}
         return JSONResponse(body, headers=_headers())
 
@@ -295,7 +313,50 @@ class StripeApi:
             if row[1]:
                 body = _deleted_stub(row[0])
             else:
-                body = self._expand(conn, row[0], _bracketed(request.query_params, "expand"))
+                body = _embedded(self._expand(conn, row[0], _bracketed(request.query_params, "expand")))
+        return JSONResponse(body, headers=_headers())
+
+    def invoice_lines(self, request: Request) -> Response:
+        """`GET /v1/invoices/<id>/lines`: every line of the invoice, paged like any list (limit 1..100, default 10,
+        `starting_after` / `ending_before` a line id of this invoice)."""
+        if (refused := self._gate(request)) is not None:
+            return refused
+        invoice_id, params = request.path_params["invoice_id"], request.query_params
+        for name in params:
+            if name not in ("limit", "starting_after", "ending_before") and name.split("[", 1)[0] != "expand":
+                return _error(400, "invalid_request_error", f"Received unknown parameter: {name}",
+                              code="parameter_unknown", param=name)
+        try:
+            limit = int(params.get("limit", "10"))
+        except ValueError:
+            return _error(400, "invalid_request_error", "Invalid integer: limit", param="limit")
+        if not 1 <= limit <= MAX_LIMIT:
+            return _error(400, "invalid_request_error",
+                          f"This value must be less than or equal to {MAX_LIMIT} (it currently is '{limit}').",
+                          code="parameter_invalid_integer", param="limit")
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT data FROM stripe.objects WHERE id = %s AND object_type = 'invoice'",
+                               (invoice_id,)).fetchone()
+        if row is None:
+            return _error(404, "invalid_request_error", f"No such invoice: '{invoice_id}'", code="resource_missing",
+                          param="invoice")
+        lines = (row[0].get("lines") or {}).get("data") or []
+        ids = [line.get("id") for line in lines]
+        start, end = 0, len(lines)
+        for param in ("starting_after", "ending_before"):
+            if (cursor := params.get(param)) is not None:
+                if cursor not in ids:
+                    return _error(400, "invalid_request_error", f"No such line item: '{cursor}'",
+                                  code="resource_missing", param=param)
+                if param == "starting_after":
+                    start = ids.index(cursor) + 1
+                else:
+                    end = ids.index(cursor)
+        if "ending_before" in params and "starting_after" not in params:
+            page, has_more = lines[max(start, end - limit):end], end - limit > start
+        else:
+            page, has_more = lines[start:min(end, start + limit)], start + limit < end
+        body = {"object": "list", "data": page, "has_more": has_more, "url": f"/v1/invoices/{invoice_id}/lines"}
         return JSONResponse(body, headers=_headers())
 
     def refuse_write(self, request: Request) -> Response:
@@ -347,6 +408,7 @@ def create_app(store_url: str, api_key: str, faults: Faults | None = None) -> St
         Route("/v1/{resource}", api.list_objects, methods=["GET"]),
         Route("/v1/{resource}", api.refuse_write, methods=["POST", "DELETE"]),
         Route("/v1/{resource}/{object_id}", api.retrieve, methods=["GET"]),
+        Route("/v1/invoices/{invoice_id}/lines", api.invoice_lines, methods=["GET"]),
         Route("/v1/{resource}/{object_id}", api.refuse_write, methods=["POST", "DELETE"]),
     ])
     app.state.api = api
