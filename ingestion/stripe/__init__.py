@@ -1,4 +1,10 @@
-"""The Stripe path: the official SDK, `created` cursors per resource and the Events API for changes."""
+"""The Stripe path: the official SDK, `created` cursors per resource and the Events API for changes.
+
+Objects land in raw_stripe as Stripe sends them, unexpanded, completed where a real account needs it: discounts (no
+list endpoint: expanded in the subscriptions listing into raw_stripe.discounts, plus customer.discount.* events) and
+invoices' lines past the 10 Stripe embeds (read from the lines endpoint into the invoice's own row). Why each way:
+ingestion/stripe/loader.py.
+"""
 
 from ingestion.stripe.loader import RESOURCES, RetryPolicy, StripeLoadError, load_stripe
 

@@ -3,6 +3,11 @@
 Every request names `STRIPE_API_VERSION` (the SDK's own default moves with SDK releases; the shapes we read must
 not). Objects are taken from the raw response body, not from the SDK's objects: since SDK 15 those turn
 `*_decimal` strings into `Decimal`, and the string Stripe sent is the exact value we keep.
+
+An invoice embeds only its first lines (10; `lines.has_more` says more exist). Every invoice this client returns
+(listed or retrieved) has all of them: the rest are read from `GET /v1/invoices/<id>/lines`, page by page, appended
+to `lines.data` in Stripe's order, and `has_more` set to false. The invoice row then holds one consistent version of
+the whole invoice, and staging unnests its lines as for any invoice (see `complete_lines`).
 """
 
 from __future__ import annotations
@@ -164,13 +169,12 @@ class Stripe:
         created = newest[0]["created"] if newest else 0
         return datetime.fromtimestamp(min(created, int(time.time())), UTC)
 
-    def pages(self, resource: str, params: dict) -> Iterator[list[dict]]:
+    def _list(self, fetch: Callable[[dict], Any], params: dict) -> Iterator[list[dict]]:
         """Every page of a list (limit=100, each page request retried on its own)."""
-        service = getattr(self.client.v1, resource)
-        starting_after = None
+        starting_after = params.get("starting_after")
         while True:
             page_params = {**params, "limit": 100, **({"starting_after": starting_after} if starting_after else {})}
-            body = self.call(lambda p=page_params: service.list(params=p))
+            body = self.call(lambda p=page_params: fetch(p))
             items = list(body.get("data") or [])
             if items:
                 yield items
@@ -178,11 +182,33 @@ class Stripe:
                 return
             starting_after = items[-1]["id"]
 
-    def retrieve(self, resource: str, object_id: str) -> dict | None:
-        """The object, or None for one Stripe says is deleted (`deleted: true`, or 404 `resource_missing`)."""
+    def pages(self, resource: str, params: dict) -> Iterator[list[dict]]:
+        """Every page of a list; invoices with all their lines."""
+        service = getattr(self.client.v1, resource)
+        for items in self._list(lambda p: service.list(params=p), params):
+            yield [self.complete_lines(item) for item in items] if resource == "invoices" else items
+
+    def complete_lines(self, invoice: dict) -> dict:
+        """The invoice with every line: when Stripe embedded only the first ones (`lines.has_more`), the rest from
+        `GET /v1/invoices/<id>/lines` after the last embedded line, appended, and `has_more` false."""
+        lines = invoice.get("lines")
+        if not (isinstance(lines, dict) and lines.get("has_more") is True and isinstance(invoice.get("id"), str)):
+            return invoice
+        data = list(lines.get("data") or [])
+        after = {"starting_after": data[-1]["id"]} if data else {}
+        service = self.client.v1.invoices.line_items
+        for items in self._list(lambda p: service.list(invoice["id"], params=p), after):
+            data += items
+        return {**invoice, "lines": {**lines, "data": data, "has_more": False}}
+
+    def retrieve(self, resource: str, object_id: str, params: dict | None = None) -> dict | None:
+        """The object (an invoice with all its lines), or None for one Stripe says is deleted (`deleted: true`, or
+        404 `resource_missing`)."""
         service = getattr(self.client.v1, resource)
         try:
-            obj = self.call(lambda: service.retrieve(object_id))
+            obj = self.call(lambda: service.retrieve(object_id, params=params or {}))
+            if obj.get("deleted") is True:
+                return None
+            return self.complete_lines(obj) if resource == "invoices" else obj
         except StripeObjectMissing:
             return None
-        return None if obj.get("deleted") is True else obj

@@ -7,6 +7,26 @@ event's `created` then: see `Stripe.clock`), so a full resync replaces every sta
 deletes: an id raw holds that the full listing no longer returns is retrieved, and one Stripe answers as deleted
 (or 404) gets `_deleted_at`.
 
+What is stored is Stripe's own objects, unexpanded, as events deliver them, with two completions a real account
+needs (ingestion/stripe/raw.py, client.py):
+
+- Discounts. Since 2025-09-30 a subscription's (invoice's, line's) `discounts` are ids of Discount objects, whose
+  `source.coupon` names the coupon; Stripe has no `/v1/discounts`. Coupons are a resource of their own
+  (`/v1/coupons` -> raw_stripe.coupons). Subscriptions are listed (and retrieved) with `expand[]=data.discounts`:
+  the discount objects land in raw_stripe.discounts and the subscription is stored with their ids, exactly as a
+  `customer.subscription.*` event carries it, so a row never depends on which path wrote it. Discounts also arrive
+  as `customer.discount.created/updated/deleted` events (deleted -> `_deleted_at`), and a subscription version
+  without a discount raw holds for it marks that discount deleted. Expanding in the listing costs no request (a
+  discount per subscription at most a few hundred bytes more), where listing discounts some other way would cost one
+  per subscription. Staging joins subscription -> discount -> coupon (stg_stripe__discounts, stg_stripe__coupons).
+- Invoice lines. An invoice embeds only its first 10 lines (`lines.has_more`). Every invoice the loader writes has
+  all of them: the rest come from `GET /v1/invoices/<id>/lines` and are appended to the stored `lines.data`
+  (`has_more` false). Kept in the invoice's own row rather than a separate line table: one row is one consistent
+  version of the invoice (the versioned merge, full-refresh replacement and delete reconciliation apply to its
+  lines with it, and a line can never outlive or predate its invoice's version), the lines are the same
+  InvoiceLineItem objects in the same order, and staging unnests them as it does for any invoice. An invoice event
+  whose object says `has_more` is not merged: the invoice is retrieved, whole (ingestion/stripe/events.py).
+
 Changes to existing objects (subscription status, paid or voided invoices, refunds, deleted customers) arrive
 through `/v1/events`, always after the resources. Events are re-read from the cursor minus a lookback
 (`EVENTS_LOOKBACK`), so an event Stripe lists late with an earlier `created` is still seen; each is applied
@@ -52,13 +72,17 @@ from ingestion.stripe.client import (
 from ingestion.stripe.events import apply_events
 from ingestion.stripe.raw import (
     AMOUNT_FIELD,
+    EMBEDDED_TABLES,
     EVENTS_DDL,
+    EXPANDED,
     LIST_PARAMS,
     OBJECT_DDL,
     RAW_SCHEMA,
     RESOURCES,
+    RETRIEVE_PARAMS,
     TABLE_OF_OBJECT,
     ensure_raw_tables,
+    land,
     mark_deleted,
     merge,
     row,
@@ -66,8 +90,8 @@ from ingestion.stripe.raw import (
 )
 from reelhouse.warehouse import connect
 
-__all__ = ["AMOUNT_FIELD", "EVENTS_DDL", "LIST_PARAMS", "OBJECT_DDL", "RESOURCES", "TABLE_OF_OBJECT", "RetryPolicy",
-           "StripeLoadError", "call_with_retries", "load_stripe"]
+__all__ = ["AMOUNT_FIELD", "EMBEDDED_TABLES", "EVENTS_DDL", "LIST_PARAMS", "OBJECT_DDL", "RESOURCES", "TABLE_OF_OBJECT",
+           "RetryPolicy", "StripeLoadError", "call_with_retries", "load_stripe"]
 
 log = logging.getLogger(__name__)
 
@@ -110,13 +134,13 @@ class StripeLoader:
             params["created"] = {"gte": cursor["created"]}
         newest = (cursor or {}).get("created", 0) if not full else 0
         with self.conn.transaction():
-            ensure_raw_tables(self.conn, [resource])
+            ensure_raw_tables(self.conn, [resource, *([EXPANDED[resource][1]] if resource in EXPANDED else [])])
             if full:
                 self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _stripe_listed (id text PRIMARY KEY)")
                 self.conn.execute("TRUNCATE _stripe_listed")
             asked_at = self.stripe.clock()
             for items in self.stripe.pages(resource, params):
-                written = merge(self.conn, resource, [row(resource, o, asked_at) for o in items])
+                written = land(self.conn, resource, [(o, asked_at, None) for o in items])
                 result.inserted += written.inserted
                 result.updated += written.updated
                 result.deleted += written.deleted
@@ -138,13 +162,14 @@ class StripeLoader:
             " AND NOT EXISTS (SELECT FROM _stripe_listed l WHERE l.id = t.id) ORDER BY t.id")]
         asked_at = self.stripe.clock() if missing else None
         for object_id in missing:
-            current = self.stripe.retrieve(resource, object_id)
+            current = self.stripe.retrieve(resource, object_id, RETRIEVE_PARAMS.get(resource))
             if current is None:
                 result.deleted += mark_deleted(self.conn, resource, [object_id], asked_at)
             else:
-                written = merge(self.conn, resource, [row(resource, current, asked_at)])
+                written = land(self.conn, resource, [(current, asked_at, None)])
                 result.inserted += written.inserted
                 result.updated += written.updated
+                result.deleted += written.deleted
 
     def load_events(self, full_resync: bool, gap: str | None) -> TableLoadResult:
         """Store new events and apply them (ingestion/stripe/events.py)."""
@@ -157,7 +182,7 @@ class StripeLoader:
         newest = (cursor or {}).get("created", 0)
         read_at = int(time.time())
         with self.conn.transaction():
-            ensure_raw_tables(self.conn, [*RESOURCES, "events"])
+            ensure_raw_tables(self.conn, [*RESOURCES, *EMBEDDED_TABLES, "events"])
             for events in self.stripe.pages("events", params):
                 new = store_events(self.conn, events)
                 written = apply_events(self.conn, new, self.stripe)
@@ -246,7 +271,7 @@ def load_stripe(
         ensure_ops_tables(conn)
         conn.commit()
         try:  # every raw table exists from the first run on; a table that cannot be made fails its resource alone
-            ensure_raw_tables(conn, [*RESOURCES, "events"])
+            ensure_raw_tables(conn, [*RESOURCES, *EMBEDDED_TABLES, "events"])
             conn.commit()
         except psycopg.Error:
             if conn.broken:

@@ -5,6 +5,12 @@ one-second resolution) for an object listed or retrieved, the event's `created` 
 event. A version replaces a row when it is as new or newer and differs; an equal object only moves the stamp
 forward. `_deleted_at` is set when Stripe says the object was deleted (a `<object>.deleted` event, a retrieve
 answering `deleted: true` or 404); the row and its last state stay.
+
+Objects are stored in Stripe's unexpanded shape, as events deliver them: where a listing or retrieve asks Stripe to
+expand ids into objects (`EXPANDED`: a subscription's `discounts`), the expanded objects land in their own table and
+the object keeps their ids. Stripe has no `/v1/discounts`, so raw_stripe.discounts is filled that way (and by
+`customer.discount.*` events); a subscription fetched without one of the discounts raw holds for it has lost it
+(`retire_discounts`). A discount has no `created`: its `start` (when it was applied) stands in.
 """
 
 from __future__ import annotations
@@ -16,16 +22,26 @@ from datetime import UTC, datetime
 import psycopg
 
 RAW_SCHEMA = "raw_stripe"
-RESOURCES = ("customers", "products", "prices", "subscriptions", "invoices", "invoice_payments", "charges",
+RESOURCES = ("customers", "products", "prices", "coupons", "subscriptions", "invoices", "invoice_payments", "charges",
              "refunds", "disputes", "balance_transactions")
+# Raw tables of objects no list endpoint returns: the discounts, expanded in the subscriptions listing.
+EMBEDDED_TABLES = ("discounts",)
 TABLE_OF_OBJECT = {
-    "customer": "customers", "product": "products", "price": "prices", "subscription": "subscriptions",
-    "invoice": "invoices", "invoice_payment": "invoice_payments", "charge": "charges", "refund": "refunds",
-    "dispute": "disputes", "balance_transaction": "balance_transactions",
+    "customer": "customers", "product": "products", "price": "prices", "coupon": "coupons",
+    "subscription": "subscriptions", "discount": "discounts", "invoice": "invoices",
+    "invoice_payment": "invoice_payments", "charge": "charges", "refund": "refunds", "dispute": "disputes",
+    "balance_transaction": "balance_transactions",
 }
 AMOUNT_FIELD = {"charges": "amount", "refunds": "amount", "disputes": "amount", "invoices": "total",
-                "balance_transactions": "amount", "prices": "unit_amount", "invoice_payments": "amount_paid"}
-LIST_PARAMS = {"subscriptions": {"status": "all"}}
+                "balance_transactions": "amount", "prices": "unit_amount", "invoice_payments": "amount_paid",
+                "coupons": "amount_off"}
+CREATED_FIELD = {"discount": "start"}  # object type -> the field that stands in for `created`
+# A list field whose ids a listing or retrieve of the table expands, and the raw table its objects land in.
+EXPANDED = {"subscriptions": ("discounts", "discounts")}
+LIST_PARAMS = {"subscriptions": {"status": "all", "expand": ["data.discounts"]}}
+RETRIEVE_PARAMS = {"subscriptions": {"expand": ["discounts"]}}
+# The event that deletes an object, when it is not `<object>.deleted`.
+DELETED_EVENT = {"discount": "customer.discount.deleted"}
 OBJECT_DDL = """
 CREATE TABLE IF NOT EXISTS raw_stripe.{table} (
     id text PRIMARY KEY,
@@ -87,13 +103,25 @@ def timestamp(epoch: int) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
+def created_of(obj: dict) -> object:
+    """The object's `created` (a discount's `start`); whatever is there, for the caller to check."""
+    return obj.get(CREATED_FIELD.get(obj.get("object") or "", "created"))
+
+
+def deletes(event: dict, obj: dict) -> bool:
+    """Whether the event says its object was deleted (`customer.deleted`, `customer.discount.deleted`, ...)."""
+    kind = obj.get("object") or ""
+    return event.get("type") == DELETED_EVENT.get(kind, f"{kind}.deleted")
+
+
 def row(table: str, obj: dict, version_at: datetime, deleted_at: datetime | None = None) -> tuple:
     """The raw row of one object: typed columns for indexes and quick looks, the whole object in `data`."""
     customer = obj.get("customer")
     if isinstance(customer, dict):
         customer = customer.get("id")
     amount = obj.get(AMOUNT_FIELD.get(table, ""), None)
-    return (obj["id"], timestamp(obj["created"]), obj.get("status"), customer,
+    created = obj["start"] if table == "discounts" else obj["created"]
+    return (obj["id"], timestamp(created), obj.get("status"), customer,
             amount if isinstance(amount, int) and not isinstance(amount, bool) else None, obj.get("currency"),
             obj.get("livemode"), json.dumps(obj), version_at, deleted_at)
 
@@ -150,6 +178,51 @@ def merge(conn: psycopg.Connection, table: str, rows: list[tuple]) -> Written:
             else:
                 written.updated += 1
     return written
+
+
+def unexpanded(table: str, obj: dict) -> tuple[dict, list[dict]]:
+    """The object as events deliver it (expanded objects back to their ids) and the expanded objects."""
+    if table not in EXPANDED or not isinstance(obj.get(EXPANDED[table][0]), list):
+        return obj, []
+    field = EXPANDED[table][0]
+    inner = [item for item in obj[field] if isinstance(item, dict) and isinstance(item.get("id"), str)
+             and item.get("deleted") is not True]
+    ids = [item.get("id") if isinstance(item, dict) else item for item in obj[field]]
+    return ({**obj, field: ids} if inner or ids != obj[field] else obj), inner
+
+
+def land(conn: psycopg.Connection, table: str, versions: list[tuple[dict, datetime, datetime | None]]) -> Written:
+    """Merge object versions (object, as of, deleted at) into their raw table, in Stripe's unexpanded shape: objects
+    expanded inside them go to their own table at the same version, and a subscription's discounts raw holds that
+    the subscription no longer lists are marked deleted as of that version."""
+    rows, inner_rows, discounts_of = [], [], []
+    inner_table = EXPANDED.get(table, ("", ""))[1]
+    for obj, at, deleted_at in versions:
+        stored, inner = unexpanded(table, obj)
+        rows.append(row(table, stored, at, deleted_at))
+        inner_rows += [row(inner_table, item, at) for item in inner]
+        if table == "subscriptions" and isinstance(stored.get("discounts"), list):
+            discounts_of.append({"subscription": stored["id"], "at": at.isoformat(),
+                                 "keep": [d for d in stored["discounts"] if isinstance(d, str)]})
+    written = Written()
+    if inner_rows:
+        written.add(merge(conn, inner_table, inner_rows))
+    written.add(merge(conn, table, rows))
+    written.deleted += retire_discounts(conn, discounts_of)
+    return written
+
+
+def retire_discounts(conn: psycopg.Connection, subscriptions: list[dict]) -> int:
+    """A subscription's `discounts` as of a version are all it has then: a live discount raw holds for it that the
+    list lacks was removed (Stripe deletes a discount taken off a subscription) and gets `_deleted_at` = that
+    version's time, unless raw's discount row is newer than the version."""
+    if not subscriptions:
+        return 0
+    return conn.execute(
+        "UPDATE raw_stripe.discounts AS d SET _deleted_at = s.at, _stripe_updated_at = s.at, _loaded_at = now()"
+        " FROM jsonb_to_recordset(%s::jsonb) AS s (subscription text, at timestamptz, keep jsonb)"
+        " WHERE d.data ->> 'subscription' = s.subscription AND d._deleted_at IS NULL AND d._stripe_updated_at <= s.at"
+        " AND NOT s.keep ? d.id", (json.dumps(subscriptions),)).rowcount
 
 
 def mark_deleted(conn: psycopg.Connection, table: str, ids: list[str], at: datetime) -> int:

@@ -30,7 +30,14 @@ from starlette.routing import Route
 from ingestion.common.errors import first_line
 from ingestion.stripe.client import RetryPolicy, Stripe, StripeLoadError, safe
 from ingestion.stripe.events import apply_events
-from ingestion.stripe.raw import RESOURCES, TABLE_OF_OBJECT, ensure_raw_tables, store_events
+from ingestion.stripe.raw import (
+    EMBEDDED_TABLES,
+    RESOURCES,
+    TABLE_OF_OBJECT,
+    created_of,
+    ensure_raw_tables,
+    store_events,
+)
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import connect
 
@@ -98,9 +105,10 @@ def _not_an_event(event: object) -> str | None:
     obj = data.get("object") if isinstance(data, dict) else None
     if not isinstance(obj, dict):
         return "no data.object"
+    created = created_of(obj)
     if obj.get("object") in TABLE_OF_OBJECT and isinstance(obj.get("id"), str) and obj.get("deleted") is not True \
-            and (not isinstance(obj.get("created"), int) or isinstance(obj.get("created"), bool)):
-        return f"its {obj['object']} {obj['id']} has no created"
+            and (not isinstance(created, int) or isinstance(created, bool)):
+        return f"its {obj['object']} {obj['id']} has no {'start' if obj['object'] == 'discount' else 'created'}"
     return None
 
 
@@ -120,7 +128,7 @@ def create_webhook_app(warehouse_url: str, endpoint_secret: str, *, api_key: str
         """Append the event and apply it, in one transaction; False when it was already stored."""
         with connect(warehouse_url) as conn:
             if not tables_ready:
-                ensure_raw_tables(conn, [*RESOURCES, "events"])
+                ensure_raw_tables(conn, [*RESOURCES, *EMBEDDED_TABLES, "events"])
                 conn.commit()
                 tables_ready.append(True)
             new = store_events(conn, [event])

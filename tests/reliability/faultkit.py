@@ -11,8 +11,9 @@ from collections.abc import Callable
 from reelhouse.warehouse import connect
 
 # The object types the loader lands (ingestion.stripe.raw.TABLE_OF_OBJECT); a store may hold others it does not load.
-STRIPE_TABLES = {"customer": "customers", "product": "products", "price": "prices", "subscription": "subscriptions",
-                 "invoice": "invoices", "invoice_payment": "invoice_payments", "charge": "charges", "refund": "refunds",
+STRIPE_TABLES = {"customer": "customers", "product": "products", "price": "prices", "coupon": "coupons",
+                 "subscription": "subscriptions", "discount": "discounts", "invoice": "invoices",
+                 "invoice_payment": "invoice_payments", "charge": "charges", "refund": "refunds",
                  "dispute": "disputes", "balance_transaction": "balance_transactions"}
 
 

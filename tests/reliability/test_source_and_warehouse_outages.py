@@ -82,7 +82,7 @@ def test_app_database_unreachable_is_one_clear_line_and_the_other_sources_still_
     with connect(warehouse) as conn:
         loaded = dict(conn.execute("SELECT source, count(*) FILTER (WHERE status = 'ok') FROM ops.load_audit"
                                    " GROUP BY 1").fetchall())
-    assert loaded.get("stripe") == 11 and loaded.get("costs") == 2  # Stripe (10 resources, events) and prices loaded
+    assert loaded.get("stripe") == 12 and loaded.get("costs") == 2  # Stripe (11 resources, events) and prices loaded
     assert set(raw_stripe_ids(warehouse)["charges"]) == store_ids(stripe_copy["store"])["charges"]
     assert "stripe.charges" in done.stdout and "costs.video_provider_prices" in done.stdout
 
