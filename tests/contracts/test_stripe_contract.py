@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import stripe
-from stripe_contract import json_reads, path_problem, problems, staging_problems
+from stripe_contract import json_reads, object_type_of_table, path_problem, problems, staging_problems
 
 REPO = Path(__file__).resolve().parents[2]
 STAGING = REPO / "dbt_project" / "models" / "staging" / "stripe"
@@ -99,7 +99,17 @@ def served(request, fresh_database):
         expanded += _every(server, "invoices", {"expand[]": ["data.discounts", "data.total_discount_amounts.discount"]})
         deleted = [event["data"]["object"]["id"] for event in events if event["type"] == "customer.deleted"]
         stubs = [_get(server, f"/v1/customers/{customer_id}") for customer_id in deleted]
-    return {"listed": listed, "events": events, "retrieved": retrieved, "expanded": expanded, "stubs": stubs}
+        # Every line of every invoice whose embedded list is incomplete, through its lines endpoint, 5 per page.
+        lines = {}
+        for invoice in listed["invoices"]:
+            if invoice["lines"]["has_more"]:
+                pages = [_get(server, f"/v1/invoices/{invoice['id']}/lines", {"limit": 5})]
+                while pages[-1]["has_more"]:
+                    pages.append(_get(server, f"/v1/invoices/{invoice['id']}/lines",
+                                      {"limit": 5, "starting_after": pages[-1]["data"][-1]["id"]}))
+                lines[invoice["id"]] = pages
+    return {"listed": listed, "events": events, "retrieved": retrieved, "expanded": expanded, "stubs": stubs,
+            "lines": lines, "store_url": store_url, "scenario": request.param}
 
 
 def test_every_listed_object_has_only_fields_of_the_pinned_version(served):
@@ -127,6 +137,38 @@ def test_retrieved_expanded_and_deleted_objects_have_only_fields_of_the_pinned_v
     assert expanded_discounts and all(d["object"] == "discount" and d["source"]["coupon"]["object"] == "coupon"
                                       for d in expanded_discounts)
     assert not found, _report(found)
+
+
+def test_discount_events_carry_discounts_of_the_pinned_version(served):
+    """What the loader lands in raw_stripe.discounts: customer.discount.* events' objects (and the subscriptions'
+    expanded discounts above), each a stripe.Discount whose coupon is source.coupon (an id, unexpanded)."""
+    discounts = [e["data"]["object"] for e in served["events"] if e["type"].startswith("customer.discount.")]
+    assert discounts and all(d["object"] == "discount" and isinstance(d["source"]["coupon"], str) for d in discounts)
+    assert not [p for d in discounts for p in problems(d)]
+
+
+def test_invoices_embed_ten_lines_and_list_the_rest_like_stripe(served):
+    """Stripe embeds an invoice's first 10 lines (lines.has_more); GET /v1/invoices/<id>/lines lists them all, in
+    order, page by page. The covering scenario has an invoice with 12 lines."""
+    from reelhouse.warehouse import connect
+
+    with connect(served["store_url"]) as conn:
+        stored = {invoice_id: data["lines"]["data"] for invoice_id, data in conn.execute(
+            "SELECT id, data FROM stripe.objects WHERE object_type = 'invoice'")}
+    served_invoices = served["listed"]["invoices"] + [o for o in served["retrieved"] if o["object"] == "invoice"]
+    served_invoices += [e["data"]["object"] for e in served["events"] if e["data"]["object"]["object"] == "invoice"
+                        and "id" in e["data"]["object"]]
+    for invoice in served_invoices:
+        embedded, full = invoice["lines"]["data"], stored[invoice["id"]]
+        assert embedded == full[:10] and invoice["lines"]["has_more"] == (len(full) > 10), invoice["id"]
+    assert (max(map(len, stored.values())) > 10) == (served["scenario"] == "covering_scenario")
+    assert set(served["lines"]) == {invoice_id for invoice_id, full in stored.items() if len(full) > 10}
+    for invoice_id, pages in served["lines"].items():
+        assert [line for page in pages for line in page["data"]] == stored[invoice_id]
+        assert all(len(page["data"]) <= 5 for page in pages) and not pages[-1]["has_more"]
+        assert not [p for page in pages for p in problems({k: v for k, v in page.items() if k != "data"}
+                                                          | {"data": []})]
+        assert not [p for page in pages for line in page["data"] for p in problems(line)]
 
 
 # The checker must catch what changed in 2025-03-31.basil and after, wherever it is nested.
@@ -195,6 +237,10 @@ def test_every_json_path_a_staging_model_reads_exists_in_the_pinned_version():
     models = _staging_models()
     reads = sum(len(json_reads(sql)[1]) for sql in models.values())
     assert len(models) >= 10 and reads >= 80, (len(models), reads)
+    # Each staging model is checked against its raw table's object, listed (coupons) or not (discounts).
+    assert {name: object_type_of_table(json_reads(models[name])[0][0])
+            for name in ("stg_stripe__coupons", "stg_stripe__discounts")} == {
+        "stg_stripe__coupons": "coupon", "stg_stripe__discounts": "discount"}
     found = staging_problems(models)
     assert not found, "staging reads fields Stripe's pinned version does not have:\n" + "\n".join(found)
 
@@ -213,6 +259,12 @@ PRE_BASIL_READS = {
                                            "discount: not a field of stripe.Subscription"),
     "stg_stripe__discounts": ("subscriptions", "json_text('data', ['discounts', '0', 'coupon'])",
                               "discounts.0.coupon: not a field of stripe.Discount"),
+    "stg_stripe__discounts_coupon": ("discounts", "json_id('data', ['coupon'])",
+                                     "coupon: not a field of stripe.Discount"),
+    "stg_stripe__coupons_applies": ("coupons", "json_text('data', ['applies_to', 'products', '0', 'id'])",
+                                    "applies_to.products.0 is a scalar"),
+    "stg_stripe__unlisted_table": ("discount_codes", "json_text('data', ['id'])",
+                                   "raw_stripe.discount_codes is not a Stripe list endpoint"),
     "stg_stripe__lines_elements": ("invoices", "json_array_sum('line', ['tax_amounts'], 'amount')  "
                                    "{{ json_array_elements_join('invoices.data', ['lines', 'data'], 'line') }}",
                                    "lines.data.0.tax_amounts: not a field of stripe.InvoiceLineItem"),

@@ -8,7 +8,8 @@ changed). Amounts in USD; "day" means the UTC day the marts count it on.
 
 Customers and app users: 1 Ana (Business now, was Pro), 2 Bo (Business yearly, 8 % tax), 3 Cy (Enterprise now, was
 Pro, coupon 20 %), 4 Dee (free now: trial, then one Business month, canceled at period end), 5 Eve (credit packs;
-deleted from Stripe and from the app), 6 Fay and 7 Gus (free, credit packs).
+deleted from Stripe and from the app), 6 Fay and 7 Gus (free, credit packs), 8 Hal (Enterprise now, was Business, with
+five $5 voice-pack add-ons; his upgrade invoice has 12 lines, of which Stripe embeds 10).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ B_YEARLY = Decimal(26000) / 12               # Bo: $260 a year ÷ 12 = 2166.67, 
 C_PRO, C_ENTERPRISE = 640, 5440              # Cy: 800 − 20 % = 640; Oct 25 upgrade: 6800 − 20 % = 5440 (not the
 #                                              prorated 2808 − 330 the upgrade invoice charged)
 D_BUSINESS = 2600                            # Dee: Oct 15 (trial Oct 1-14 is $0, not MRR) until Nov 15 (period end)
+H_VOICES = 5 * 500                           # Hal's five voice packs, $5 each, from Nov 1, renewed with the upgrade
+H_BUSINESS, H_ENTERPRISE = 2600, 6800        # Hal: Business Nov 1; Enterprise from the Nov 11 upgrade (cycle
+#                                              restarted). Lines 11 and 12 of that invoice, two voice packs' new
+#                                              periods, are not embedded: without them MRR would drop 1000 on Nov 11
 MRR_CENTS = {
     "2026-08-31": 0,
     "2026-09-01": A_PRO,                                            # 800
@@ -47,12 +52,16 @@ MRR_CENTS = {
     "2026-10-16": A_BUSINESS + B_YEARLY + C_PRO + D_BUSINESS,       # Ana's renewal failed once: still counted
     "2026-10-24": A_BUSINESS + B_YEARLY + C_PRO + D_BUSINESS,
     "2026-10-25": A_BUSINESS + B_YEARLY + C_ENTERPRISE + D_BUSINESS,  # 2600 + 2166.67 + 5440 + 2600 = 12806.67
-    "2026-11-10": A_BUSINESS + B_YEARLY + C_ENTERPRISE + D_BUSINESS,  # Cy's renewal: same price, no movement
-    "2026-11-14": A_BUSINESS + B_YEARLY + C_ENTERPRISE + D_BUSINESS,
-    "2026-11-15": A_BUSINESS + B_YEARLY + C_ENTERPRISE,             # Dee's paid period ended: 10206.67
-    "2026-11-16": A_BUSINESS + B_YEARLY + C_ENTERPRISE,
+    "2026-10-31": A_BUSINESS + B_YEARLY + C_ENTERPRISE + D_BUSINESS,
+    "2026-11-01": A_BUSINESS + B_YEARLY + C_ENTERPRISE + D_BUSINESS + H_BUSINESS + H_VOICES,  # 12806.67 + 5100
+    "2026-11-10": A_BUSINESS + B_YEARLY + C_ENTERPRISE + D_BUSINESS + H_BUSINESS + H_VOICES,  # Cy renews: same price
+    "2026-11-11": A_BUSINESS + B_YEARLY + C_ENTERPRISE + D_BUSINESS + H_ENTERPRISE + H_VOICES,  # 12806.67 + 9300
+    "2026-11-14": A_BUSINESS + B_YEARLY + C_ENTERPRISE + D_BUSINESS + H_ENTERPRISE + H_VOICES,
+    "2026-11-15": A_BUSINESS + B_YEARLY + C_ENTERPRISE + H_ENTERPRISE + H_VOICES,  # Dee's period ended: 19506.67
+    "2026-11-16": A_BUSINESS + B_YEARLY + C_ENTERPRISE + H_ENTERPRISE + H_VOICES,
 }
-PAYING = {"2026-08-31": 0, "2026-09-01": 1, "2026-09-05": 2, "2026-09-10": 3, "2026-10-15": 4, "2026-11-15": 3}
+PAYING = {"2026-08-31": 0, "2026-09-01": 1, "2026-09-05": 2, "2026-09-10": 3, "2026-10-15": 4, "2026-11-01": 5,
+          "2026-11-15": 4}
 # Every day with a movement (cents): new = first MRR, expansion = more, churn = none left. Nothing else moves.
 MOVEMENTS = {
     "2026-09-01": {"new": 800},
@@ -61,6 +70,8 @@ MOVEMENTS = {
     "2026-09-16": {"expansion": 2600 - 800},       # one expansion of the price difference, 1800
     "2026-10-15": {"new": 2600},
     "2026-10-25": {"expansion": 5440 - 640},       # 4800: not +2808 and −330 of prorations
+    "2026-11-01": {"new": 2600 + 5 * 500},         # Hal: 5100, six items
+    "2026-11-11": {"expansion": 6800 - 2600},      # 4200; the voice packs restart at the same price: no movement
     "2026-11-15": {"churn": 2600},
 }
 
@@ -81,7 +92,9 @@ REVENUE = {  # day: (payments, gross charged incl. tax, tax, subscription revenu
     "2026-10-16": (0, 0, 0, 0, 0),                     # Ana's renewal declined: no money
     "2026-10-18": (1, 2600, 0, 2600, 0),               # ... paid on the retry
     "2026-10-25": (1, 2478, 0, 2478, 0),               # Cy's upgrade: 2808 − 330
+    "2026-11-01": (1, 5100, 0, 5100, 0),               # Hal: Business 2600 + 5 voice packs × 500
     "2026-11-10": (1, 5440, 0, 5440, 0),               # Cy renewal 6800 − 1360
+    "2026-11-11": (1, 5902, 0, 5902, 0),               # Hal's upgrade: 6800 + 2500 − 1733 − 5 × 333
     "2026-11-16": (1, 2600, 0, 2600, 0),               # Ana renewal
 }
 REFUNDS = {"2026-10-04": 800, "2026-10-06": 2000}      # Fay's pack_8 in full; $20 of Gus's $45
@@ -90,22 +103,22 @@ DISPUTES = {
     "2026-10-15": 2500,   # Gus's chargeback withdrew 4500, but 2000 had been refunded: 4500 − 2000 = 2500 counts
 }                         # Fay's inquiry (Oct 18) moved no money: nothing
 MONEY_DISPUTED = {"2026-10-12": 4500, "2026-10-15": 4500}  # what Stripe's balance transactions withdrew
-GROSS_REVENUE = 45998 + 20600   # subscriptions 800+26000+640+2200+640+2600+2600+2478+5440+2600 = 45998;
-#                                 packs 1800+4500+800+4500+9000 = 20600; together 66598
-NET_REVENUE = GROSS_REVENUE - (800 + 2000) - (4500 + 2500)   # 66598 − 2800 − 7000 = 56798
+GROSS_REVENUE = 57000 + 20600   # subscriptions 800+26000+640+2200+640+2600+2600+2478+5440+2600 = 45998, Hal
+#                                 5100 + 5902 = 11002: 57000; packs 1800+4500+800+4500+9000 = 20600; together 77600
+NET_REVENUE = GROSS_REVENUE - (800 + 2000) - (4500 + 2500)   # 77600 − 2800 − 7000 = 67800
 # Stripe fees: 2.9 % + 30 c per charge (half cents to even), $15 per chargeback:
-# Ana 53 + 94 + 105 + 105, Bo 844, Cy 49 + 49 + 102 + 188, Dee 105, Eve 82 + 160, Fay 53 + 291, Gus 160 = 2440,
-# plus 1500 × 2 chargebacks = 5440
-STRIPE_FEES = 5440
+# Ana 53 + 94 + 105 + 105, Bo 844, Cy 49 + 49 + 102 + 188, Dee 105, Eve 82 + 160, Fay 53 + 291, Gus 160, Hal 178 + 201
+# = 2819, plus 1500 × 2 chargebacks = 5819
+STRIPE_FEES = 5819
 
 # Net revenue by the user's plan now (no AI cost in this account, so gross margin = net revenue):
 NET_BY_PLAN = {
     "business": 800 + 2200 + 2600 + 2600 + 26000,       # Ana 8200 + Bo 26000 = 34200
-    "enterprise": 640 + 640 + 2478 + 5440,              # Cy 9198
+    "enterprise": 640 + 640 + 2478 + 5440 + 5100 + 5902,  # Cy 9198 + Hal 11002 = 20200
     "free": 2600 + (800 - 800 + 9000) + (4500 - 2000 - 2500),  # Dee 2600 + Fay 9000 + Gus 0 = 11600
     "unknown": 1800 + 4500 - 4500,                      # Eve, deleted from the app: 1800, kept
 }
-LIFETIME = {1: 8200, 2: 26000, 3: 9198, 4: 2600, 6: 9000, 7: 0}  # user_unit_economics, cents; Eve has no row
+LIFETIME = {1: 8200, 2: 26000, 3: 9198, 4: 2600, 6: 9000, 7: 0, 8: 11002}  # user_unit_economics; Eve has no row
 
 
 def cents(value) -> Decimal:
@@ -115,7 +128,8 @@ def cents(value) -> Decimal:
 def _app_with_users(app_url: str) -> None:
     """The app side: the seven users, Eve deleted (the rest of the app is empty)."""
     schema = (ROOT / "demo" / "app_world" / "schema.sql").read_text()
-    users = [(1, "business"), (2, "business"), (3, "enterprise"), (4, "free"), (5, "pro"), (6, "free"), (7, "free")]
+    users = [(1, "business"), (2, "business"), (3, "enterprise"), (4, "free"), (5, "pro"), (6, "free"), (7, "free"),
+             (8, "enterprise")]
     with connect(app_url) as conn:
         conn.execute(schema)
         for user_id, plan in users:
@@ -214,7 +228,7 @@ def test_mrr_movements(worked):
     assert [(str(m), round(n, 2), round(e, 2), round(c, 2), round(end, 2)) for m, n, e, c, end in months] == [
         ("2026-09-01", Decimal("36.07"), Decimal("18.00"), 0, Decimal("54.07")),   # 8 + 21.67 + 6.40; Ana +18
         ("2026-10-01", Decimal("26.00"), Decimal("48.00"), 0, Decimal("128.07")),  # Dee; Cy +48
-        ("2026-11-01", 0, 0, Decimal("26.00"), Decimal("102.07")),                 # Dee churned
+        ("2026-11-01", Decimal("51.00"), Decimal("42.00"), Decimal("26.00"), Decimal("195.07")),  # Hal; Dee churned
     ]
 
 
@@ -244,8 +258,8 @@ def test_payments_find_their_invoice_and_plan(worked):
     payments = {row[0]: row[1:] for row in _rows(
         worked["transformer"], "SELECT charge_id, revenue_type, invoice_id, product, billing_interval, user_id"
         " FROM marts_next.fct_stripe_payments")}
-    assert len(payments) == 15  # 16 charges, Ana's declined attempt is not a payment
-    assert sum(1 for p in payments.values() if p[0] == "subscription") == 10
+    assert len(payments) == 17  # 18 charges, Ana's declined attempt is not a payment
+    assert sum(1 for p in payments.values() if p[0] == "subscription") == 12
     assert payments["ch_ana_3"] == ("subscription", "in_ana_3", "prod_business", "month", 1)  # via its intent
     assert payments["ch_ana_2"][2] == "prod_business"     # the regular line, not the Pro credit before it
     assert payments["ch_cy_3"][2] == "prod_enterprise"    # prorations only: the debit, the larger line
@@ -270,14 +284,18 @@ def test_staging_reads_every_field_stripe_populates(worked):
                      " WHERE customer_id = 'cus_eve'")
     assert eve == [(True, None, None, 5)]  # deleted: no PII past raw, the user stays
     assert _rows(url, "SELECT count(*) FILTER (WHERE NOT is_deleted AND email IS NOT NULL), count(*)"
-                      " FROM staging.stg_stripe__customers") == [(6, 7)]
+                      " FROM staging.stg_stripe__customers") == [(7, 8)]
     assert _rows(url, "SELECT count(*) FROM staging.stg_stripe__invoices WHERE subscription_id IS NULL") == [(0,)]
     assert _rows(url, "SELECT tax_cents, discount_cents FROM staging.stg_stripe__invoices"
                       " WHERE invoice_id IN ('in_bo_1', 'in_cy_1') ORDER BY invoice_id") == [(2080, 0), (0, 160)]
     assert _rows(url, "SELECT count(*) FROM staging.stg_stripe__invoice_lines WHERE price_id IS NULL"
                       " OR product_id IS NULL OR subscription_item_id IS NULL OR period_start IS NULL") == [(0,)]
     assert _rows(url, "SELECT count(*) FILTER (WHERE is_proration), count(*)"
-                      " FROM staging.stg_stripe__invoice_lines") == [(3, 13)]
+                      " FROM staging.stg_stripe__invoice_lines") == [(3 + 6, 13 + 6 + 12)]
+    # Hal's upgrade invoice: all 12 lines, although Stripe embeds 10 (lines.has_more): the loader fetched the rest
+    assert _rows(url, "SELECT count(*), sum(amount_cents), max(line_position) FROM staging.stg_stripe__invoice_lines"
+                      " WHERE invoice_id = 'in_hal_2'") == [(12, 5902, 12)]
+    assert _rows(url, "SELECT count(*) FROM staging.stg_stripe__invoices WHERE has_more_lines") == [(0,)]
     assert _rows(url, "SELECT count(*) FROM staging.stg_stripe__charges WHERE payment_intent_id IS NULL") == [(0,)]
     assert _rows(url, "SELECT count(*) FROM staging.stg_stripe__invoice_payments WHERE payment_intent_id IS NULL"
                       " OR invoice_id IS NULL") == [(0,)]
@@ -289,6 +307,22 @@ def test_staging_reads_every_field_stripe_populates(worked):
     assert _rows(url, "SELECT dispute_id, is_inquiry, funds_withdrawn_cents FROM staging.stg_stripe__disputes"
                       " ORDER BY dispute_id") == [("dp_eve_2", False, 4500), ("dp_fay_2", True, 0),
                                                   ("dp_gus_1", False, 4500)]
+
+
+def test_a_subscriptions_coupon_is_reached_through_its_discount(worked):
+    """The subscription carries only its discount's id, as Stripe sends it; the discount (expanded in the listing,
+    and announced by customer.discount.created) and its coupon land in their own tables, and the join gives the
+    subscription's coupon and what it takes off."""
+    url = worked["transformer"]
+    assert _rows(url, "SELECT data -> 'discounts' FROM raw_stripe.subscriptions WHERE id = 'sub_cy'") == [(["di_cy"],)]
+    assert _rows(url, "SELECT subscription_id, discount_id, discount_count FROM staging.stg_stripe__subscriptions"
+                      " WHERE discount_count > 0") == [("sub_cy", "di_cy", 1)]
+    assert _rows(url, "SELECT discount_id, coupon_id, subscription_id, customer_id, started_at::text, is_deleted"
+                      " FROM staging.stg_stripe__discounts") == [
+        ("di_cy", "LAUNCH20", "sub_cy", "cus_cy", "2026-09-10 09:00:00+00", False)]
+    assert _rows(url, "SELECT subscription_id, coupon_id, percent_off, amount_off_cents, duration, removed_at"
+                      " FROM intermediate.int_stripe_subscription_discounts") == [
+        ("sub_cy", "LAUNCH20", Decimal("20.0"), None, "forever", None)]
 
 
 def test_the_finance_checks_pass_on_the_account(worked):

@@ -1,7 +1,8 @@
 {#- Subscriptions in their newest state. Since 2025-03-31 the billing period is per item (items.data[]); the
     subscription's current period here is its items' earliest start and earliest end (one billing cycle for every
-    item in Stripe's classic billing mode). Discounts are `discounts` (ids, or objects when the list was expanded;
-    the coupon is discount.source.coupon since 2025-09-30). The price of each item: stg_stripe__subscription_items. -#}
+    item in Stripe's classic billing mode). `discounts` are ids (raw keeps Stripe's unexpanded shape): the discount
+    objects, with their coupon, are stg_stripe__discounts, joined in int_stripe_subscription_discounts. The price of
+    each item: stg_stripe__subscription_items. -#}
 
 with
 
@@ -33,9 +34,7 @@ renamed as (
         {{ epoch_to_timestamp(json_text('data', ['ended_at'])) }} as ended_at,
         {{ json_text('data', ['cancellation_details', 'reason']) }} as cancellation_reason,
         {{ json_id('data', ['discounts', '0']) }} as discount_id,
-        {{ json_id('data', ['discounts', '0', 'source', 'coupon']) }} as coupon_id,
-        cast({{ json_text('data', ['discounts', '0', 'source', 'coupon', 'percent_off']) }} as numeric)
-            as discount_percent_off,
+        {{ json_array_length('data', ['discounts']) }} as discount_count,
         livemode as is_livemode,
         _stripe_updated_at as stripe_updated_at,
         _loaded_at as loaded_at
