@@ -88,11 +88,11 @@ prompts as (
 exports as (
 
     select
-        cast(created_at as date) as created_on,
-        count(*) as exports,
-        count(case when status = 'completed' then 1 end) as exports_completed
-    from {{ ref('stg_app__exports') }}
-    group by cast(created_at as date)
+        export_date as created_on,
+        sum(exports_total) as exports,
+        sum(exports_completed) as exports_completed
+    from {{ ref('int_exports_daily') }}
+    group by export_date
 
 )
 

@@ -10,8 +10,7 @@ videos as (
         title,
         duration_seconds,
         created_at
-    from {{ ref('stg_app__videos') }}
-    where creator_id is not null
+    from {{ ref('int_course_videos') }}
 
 ),
 

@@ -12,7 +12,7 @@
         {'columns': ['creator_id']},
         {'columns': ['built_at']},
     ],
-    pre_hook="{{ delete_vanished_entities('video_id', ref('stg_app__videos')) }}",
+    pre_hook="{{ delete_vanished_entities('video_id', ref('int_course_videos')) }}",
 ) }}
 
 {% set incremental = incremental_with_columns(['video_id', 'views_loaded_at']) %}
@@ -25,8 +25,7 @@ course_videos as (
         video_id,
         creator_id,
         loaded_at
-    from {{ ref('stg_app__videos') }}
-    where creator_id is not null
+    from {{ ref('int_course_videos') }}
 
 ),
 

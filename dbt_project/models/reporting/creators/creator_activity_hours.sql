@@ -35,12 +35,11 @@ events as (
     union all
 
     select
-        quizzes.creator_id,
+        attempts.creator_id,
         attempts.student_id,
-        attempts.created_at as event_at,
+        attempts.attempted_at as event_at,
         'quiz_attempt' as event_kind
-    from {{ ref('stg_app__quiz_attempts') }} as attempts
-    inner join {{ ref('stg_app__quizzes') }} as quizzes on attempts.quiz_id = quizzes.quiz_id
+    from {{ ref('int_quiz_attempts') }} as attempts
 
 ),
 

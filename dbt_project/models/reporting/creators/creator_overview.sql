@@ -64,23 +64,12 @@ chat as (
 
 ),
 
-sessions as (
-
-    select
-        creator_id,
-        session_id,
-        {{ dbt.datediff('min(created_at)', 'max(created_at)', 'second') }} / 60.0 as session_minutes  -- noqa: LT05
-    from {{ ref('stg_app__chat_messages') }}
-    group by creator_id, session_id
-
-),
-
 session_lengths as (
 
     select
         creator_id,
         avg(session_minutes) as avg_session_minutes
-    from sessions
+    from {{ ref('int_chat_sessions') }}
     group by creator_id
 
 ),
@@ -88,12 +77,11 @@ session_lengths as (
 quizzes as (
 
     select
-        quizzes.creator_id,
-        count(attempts.quiz_attempt_id) as quiz_attempts,
-        count(case when attempts.is_passed then 1 end) as quizzes_passed
-    from {{ ref('stg_app__quizzes') }} as quizzes
-    inner join {{ ref('stg_app__quiz_attempts') }} as attempts on quizzes.quiz_id = attempts.quiz_id
-    group by quizzes.creator_id
+        creator_id,
+        count(quiz_attempt_id) as quiz_attempts,
+        count(case when is_passed then 1 end) as quizzes_passed
+    from {{ ref('int_quiz_attempts') }}
+    group by creator_id
 
 )
 

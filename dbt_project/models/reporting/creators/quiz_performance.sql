@@ -22,7 +22,7 @@ attempts as (
         count(distinct student_id) as students,
         count(case when is_passed then 1 end) as passes,
         avg(score) as avg_score
-    from {{ ref('stg_app__quiz_attempts') }}
+    from {{ ref('int_quiz_attempts') }}
     group by quiz_id
 
 )

@@ -38,7 +38,7 @@ answers as (
         answers.is_correct,
         attempts.student_id
     from {{ ref('stg_app__quiz_answers') }} as answers
-    inner join {{ ref('stg_app__quiz_attempts') }} as attempts
+    inner join {{ ref('int_quiz_attempts') }} as attempts
         on answers.quiz_attempt_id = attempts.quiz_attempt_id
 
 ),

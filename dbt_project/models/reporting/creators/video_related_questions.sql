@@ -13,8 +13,7 @@ videos as (
         video_id,
         creator_id,
         title
-    from {{ ref('stg_app__videos') }}
-    where creator_id is not null
+    from {{ ref('int_course_videos') }}
 
 ),
 

@@ -2,21 +2,13 @@
 
 with
 
-days as (
-
-    select date_day
-    from {{ ref('dim_dates') }}
-
-),
-
-intervals as (
+mrr_held as (
 
     select
-        customer_id,
+        date_day,
         mrr_cents,
-        valid_from,
-        valid_to
-    from {{ ref('int_subscription_mrr_intervals') }}
+        paying_customers
+    from {{ ref('int_mrr_held_daily') }}
 
 ),
 
@@ -27,22 +19,6 @@ changes as (
         movement,
         mrr_change_cents
     from {{ ref('int_customer_mrr_changes') }}
-
-),
-
-mrr_held as (
-
-    select
-        days.date_day,
-        coalesce(sum(intervals.mrr_cents), 0) as mrr_cents,
-        count(distinct intervals.customer_id) as paying_customers
-
-    from days
-    left join intervals
-        on
-            days.date_day >= intervals.valid_from
-            and (intervals.valid_to is null or days.date_day < intervals.valid_to)
-    group by days.date_day
 
 ),
 
