@@ -228,3 +228,65 @@ def test_the_landed_rows_query_looks_keys_up_in_an_index_only_where_one_exists(l
     assert [row[:3] for row in indexed_rows] == [(1, "KLING_V2", 150), (1, "LUMA_V1", 5), (3, "KLING_V2", 900)]
     assert indexed_rows == unindexed_rows
     assert not _leads_an_index(url, "raw_app", "dq_landed_probe", "provider")  # second in the index: no lookup
+
+
+def test_every_check_has_one_home():
+    """README "Data quality": grain, nulls, accepted values, relationships and a mart's one-row predicates are dbt
+    tests (raw data on its staging model); GX suites hold the raw contract and what reaches outside a mart. A check
+    in both tools, or in GX where dbt is its home, fails here (tests/check_homes.py)."""
+    from check_homes import columns_by_table, dbt_checks, gx_checks, out_of_home, two_homes
+
+    dbt = dbt_checks()
+    gx = gx_checks(known_columns=columns_by_table())
+    assert len(dbt) > 500 and len(gx) > 10  # both inventories read
+    twice = two_homes(dbt, gx)
+    assert not twice, "checked in GX and dbt alike; keep the dbt test:\n" + "\n".join(f"{g}\n  = {d}" for g, d in twice)
+    misplaced = out_of_home(gx)
+    assert not misplaced, "GX expectations whose home is a dbt test (model YAML):\n" + "\n".join(map(str, misplaced))
+
+
+DUPLICATING_SUITES = {
+    "raw_app__videos.yml": """
+table: raw_app.videos
+expectations:
+  - expect: column_values_to_be_in_set
+    column: provider
+    value_set: [LUMA_V1, LUMA_V2, KLING_V1, KLING_V2]
+  - expect: column_values_to_be_between
+    column: credits_used
+    min_value: 0
+""",
+    "marts__mrr_daily.yml": """
+table: marts.mrr_daily
+expectations:
+  - expect: unexpected_rows
+    description: movements reconcile
+    query: >
+      SELECT date_day FROM {batch} WHERE abs(starting_mrr_usd + new_mrr_usd + expansion_mrr_usd
+        + reactivation_mrr_usd - contraction_mrr_usd - churned_mrr_usd - mrr_usd) >= 0.005
+  - expect: unexpected_rows
+    description: never negative
+    query: SELECT date_day FROM {batch} WHERE paying_customers < 0
+  - expect: unexpected_rows
+    description: MRR while Stripe has subscriptions
+    query: SELECT 1 FROM {batch} WHERE mrr_usd = 0 AND EXISTS (SELECT 1 FROM raw_stripe.subscriptions)
+""",
+}
+
+
+def test_the_one_home_rule_finds_a_check_in_two_tools(tmp_path):
+    """Against the real dbt YAML: GX's provider values on raw_app.videos are dbt's accepted_values on
+    stg_app__videos.provider, GX's movement reconciliation is dbt's expression test on mrr_daily; a mart row
+    predicate without a dbt twin is still out of its home; a raw sign and a check against raw Stripe are GX's."""
+    from check_homes import columns_by_table, dbt_checks, gx_checks, out_of_home, two_homes
+
+    for name, text in DUPLICATING_SUITES.items():
+        (tmp_path / name).write_text(text)
+    gx = gx_checks(tmp_path, known_columns=columns_by_table())
+    twice = two_homes(dbt_checks(), gx)
+    assert sorted((g.label, d.origin.rsplit(": ", 1)[1], d.kind) for g, d in twice) == [
+        ("column_values_to_be_in_set(provider)", "stg_app__videos", "accepted_values"),
+        ("movements reconcile", "mrr_daily", "row_predicate"),
+    ]
+    assert sorted(g.label for g in out_of_home(gx)) == [
+        "column_values_to_be_in_set(provider)", "movements reconcile", "never negative"]
