@@ -12,9 +12,11 @@
     The pipeline sets REELHOUSE_TESTS_LANDED_SINCE (orchestration/lib/audited_rows.py) only when the last published build
     ran the same project (else a new or changed test would never see old rows); dbt run by hand and full rebuilds
     leave it unset and test every row. The incremental lookback widens the window, as it does for the facts.
-    Scoped: not_null, accepted_values and reelhouse_expression_is_true (a row alone passes or fails) and unique (every
-    row sharing a key with a row written since: the key index finds them). Relationship tests, tests that only warn
-    and tests on tables rebuilt in full read every row. -#}
+    Scoped: not_null, accepted_values and reelhouse_expression_is_true (a row alone passes or fails), unique (every
+    row sharing a key with a row written since: the key index finds them) and unique_combination_of_columns (every
+    row whose whole combination equals a written row's: a row-value IN, which PostgreSQL answers from the grain's
+    index when few rows were written). Relationship tests, tests that only warn and tests on tables rebuilt in full
+    read every row. -#}
 
 {% macro get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
@@ -41,7 +43,8 @@
     {%- set test_name = model.test_metadata.name -%}
     {%- set tested = graph.nodes.get(model.get('attached_node') or '') -%}
     {#- A warning reports a standing problem every run, so a test configured to warn reads every row. -#}
-    {%- if not since or test_name not in ['unique', 'not_null', 'accepted_values', 'reelhouse_expression_is_true']
+    {%- if not since or test_name not in ['unique', 'not_null', 'accepted_values', 'reelhouse_expression_is_true',
+                                           'unique_combination_of_columns']
         or not tested or (model.config.severity or '') | lower == 'warn' -%}
         {{ return(none) }}
     {%- endif -%}
@@ -67,6 +70,13 @@
             {{ return(key ~ ' = any(array(' ~ written_keys ~ '))') }}
         {%- endif -%}
         {{ return(key ~ ' in (' ~ written_keys ~ ')') }}
+    {%- endif -%}
+    {%- if test_name == 'unique_combination_of_columns' -%}
+        {#- A duplicate pair is either two written rows or a kept row and a written one with its key: both are among
+            the rows whose combination a written row has. Null in a key column: such a row is checked only by
+            unscoped runs (as with unique). -#}
+        {%- set key = '(' ~ model.test_metadata.kwargs.combination_of_columns | join(', ') ~ ')' -%}
+        {{ return(key ~ ' in (select ' ~ key[1:-1] ~ ' from ' ~ relation ~ ' where ' ~ landed_since ~ ')') }}
     {%- endif -%}
     {{ return(landed_since) }}
 {%- endmacro %}
