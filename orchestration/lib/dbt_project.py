@@ -52,7 +52,8 @@ def _parse_into(target: Path) -> None:
     try:
         os.chdir(DBT_PROJECT_DIR)
         result = dbtRunner().invoke(["parse", "--quiet", "--no-partial-parse", "--project-dir", str(DBT_PROJECT_DIR),
-                                     "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(scratch)])
+                                     "--profiles-dir", str(DBT_PROJECT_DIR), "--target", "prod",  # assets' schemas
+                                     "--target-path", str(scratch)])
         if not result.success:
             raise ReelhouseError(f"dbt parse failed: {result.exception or 'see dbt_project/logs/dbt.log'}")
         for written in scratch.iterdir():

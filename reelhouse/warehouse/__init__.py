@@ -63,10 +63,13 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
 
 
 def dbt_env(role: str = "transformer", settings: Settings | None = None, *, url: str | None = None,
-            as_of: str | None = None) -> dict[str, str]:
+            as_of: str | None = None, target: str = "prod") -> dict[str, str]:
     """Environment variables read by dbt_project/profiles.yml, so dbt connects like everything else.
 
-    `url` and `as_of` override the configured warehouse and reporting clock (tests use both).
+    `url` and `as_of` override the configured warehouse and reporting clock (tests use both). `target` is the
+    profile's output: `prod` (the pipeline, `reelhouse dbt`, the tests) builds the schemas readers are published
+    from (staging, intermediate, marts_next); any other target builds into `<its schema>_<custom>` (dbt's
+    generate_schema_name, dbt_project/macros/), so a developer's `--target dev` never touches them.
     """
     settings = settings or get_settings()
     parsed = make_url(url or role_url(role, settings))
@@ -77,4 +80,5 @@ def dbt_env(role: str = "transformer", settings: Settings | None = None, *, url:
         "REELHOUSE_DBT_USER": parsed.username or role,
         "REELHOUSE_DBT_PASSWORD": parsed.password or "",
         "REELHOUSE_DBT_DBNAME": parsed.database or WAREHOUSE_DB,
+        "REELHOUSE_DBT_TARGET": target,
     }

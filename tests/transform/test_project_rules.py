@@ -26,7 +26,8 @@ def manifest(tmp_path_factory) -> dict:
     done = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--no-partial-parse",
          "--target-path", str(target), "--log-path", str(target)],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600, env=dict(os.environ))
+        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "REELHOUSE_DBT_TARGET": "prod"})  # the project the pipeline builds
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     return json.loads((target / "manifest.json").read_text())
 
