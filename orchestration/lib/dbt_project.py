@@ -18,7 +18,8 @@ from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The prod target: the schemas the assets are keyed by and publishing swaps (profiles.yml; dev builds elsewhere).
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target="prod")
 
 
 def _newest_source_change() -> float:
