@@ -10,12 +10,28 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import psycopg
+import yaml
 
-# The thresholds dbt declares for the same sources (dbt_project/models/staging/*/_*__sources.yml).
-FRESHNESS_WARN_AFTER = timedelta(hours=2)
-FRESHNESS_ERROR_AFTER = timedelta(hours=6)
+# The freshness thresholds live in ONE place, the dbt project (dbt_project.yml `sources: reelhouse: +freshness`):
+# dbt's own `source freshness` applies them to raw_app and raw_stripe (the pipeline's source_freshness check runs it),
+# and this module reads the same values for the weekly email and the checks' descriptions.
+DBT_PROJECT_FILE = Path(__file__).resolve().parents[1] / "dbt_project" / "dbt_project.yml"
+
+
+def freshness_thresholds(project_file: Path = DBT_PROJECT_FILE) -> tuple[timedelta, timedelta]:
+    """(warn after, error after) as the dbt project declares them for every source."""
+    declared = yaml.safe_load(project_file.read_text())["sources"]["reelhouse"]["+freshness"]
+
+    def after(key: str) -> timedelta:
+        return timedelta(**{f"{declared[key]['period']}s": declared[key]["count"]})  # minute | hour | day
+
+    return after("warn_after"), after("error_after")
+
+
+FRESHNESS_WARN_AFTER, FRESHNESS_ERROR_AFTER = freshness_thresholds()
 ANOMALY_DROP = 0.5  # warn when the last 24 hours landed less than half the trailing daily median
 
 
@@ -35,7 +51,9 @@ class Freshness:
 
 
 def source_freshness(conn: psycopg.Connection, source: str) -> Freshness:
-    """When rows last landed (inserted or updated) from a source, and how that compares with the thresholds."""
+    """When rows last landed (inserted or updated) from a source, and how that compares with the thresholds: the
+    query of the source's `loaded_at_query` in dbt (staging/app, staging/stripe), so both say the same
+    (tests/transform/test_source_freshness.py)."""
     newest, now = conn.execute(
         "SELECT max(finished_at), now() FROM ops.load_audit"
         " WHERE source = %s AND status = 'ok' AND rows_inserted + rows_updated > 0",
