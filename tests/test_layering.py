@@ -94,6 +94,53 @@ def test_each_layer_imports_only_the_layers_below_it_and_never_the_demo(package)
     assert not violations, violations
 
 
+# Inside orchestration/ (laid out like Dagster's open platform): the plumbing in lib/ imports no definitions; a domain
+# in defs/<domain>/ imports lib/ and its own folder, never another domain, except pipeline/, whose jobs run the others
+# and leave the weekly email (reporting/) out; definitions.py alone puts them together. Outside orchestration/, only
+# the CLI imports it, and only definitions.py and lib/ (the domains are the code location's own business).
+ORCHESTRATION_DOMAINS = ("ingestion", "transform", "quality", "publish", "reporting", "pipeline")
+DOMAIN_MAY_ALSO_IMPORT = {"pipeline": {"reporting"}}
+
+
+def orchestration_part(module: str) -> str:
+    """orchestration.lib, orchestration.defs.<domain>, orchestration.definitions or orchestration (the package)."""
+    parts = module.split(".")
+    if parts[1:2] == ["defs"] and len(parts) > 2:
+        return ".".join(parts[:3])
+    return ".".join(parts[:2])
+
+
+def allowed_in_orchestration(module: str) -> set[str]:
+    part = orchestration_part(module)
+    if part in ("orchestration.definitions", "orchestration"):
+        return {"orchestration", "orchestration.lib", "orchestration.definitions",
+                *(f"orchestration.defs.{domain}" for domain in ORCHESTRATION_DOMAINS)}
+    if part.startswith("orchestration.defs."):
+        domain = part.rsplit(".", 1)[1]
+        return {"orchestration.lib", part, *(f"orchestration.defs.{d}" for d in DOMAIN_MAY_ALSO_IMPORT.get(domain, ()))}
+    return {"orchestration.lib"}
+
+
+def test_orchestration_is_laid_out_by_domain_over_its_plumbing():
+    folders = {path.name for path in (ROOT / "orchestration" / "defs").iterdir() if path.is_dir()
+               and path.name != "__pycache__"}
+    assert folders == set(ORCHESTRATION_DOMAINS)
+    assert {path.name for path in (ROOT / "orchestration").glob("*.py")} == {"__init__.py", "definitions.py"}
+    violations = []
+    for package in PRODUCTION:
+        for name, path in modules(package):
+            for line, imported in imported_names(path):
+                if imported.split(".")[0] != "orchestration":
+                    continue
+                if package == "orchestration":
+                    ok = orchestration_part(imported) in allowed_in_orchestration(name)
+                else:
+                    ok = orchestration_part(imported) in ("orchestration.definitions", "orchestration.lib")
+                if not ok:
+                    violations.append(f"{path.relative_to(ROOT)}:{line} imports {imported}")
+    assert not violations, violations
+
+
 def test_the_checker_sees_function_level_imports(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def run():\n    from demo.stripe_world.background import running_stripe_server\n")

@@ -121,3 +121,11 @@ class ReelhouseDbtTranslator(DagsterDbtTranslator):
 
 
 translator = ReelhouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def mart_keys() -> list[AssetKey]:
+    """The asset key of every mart dbt builds (keyed by the schema readers know it in, `marts`): what publishing
+    swaps in once they are all built and checked."""
+    nodes = json.loads(prepare_manifest().read_text())["nodes"].values()
+    keys = {translator.get_asset_key(node) for node in nodes if node["resource_type"] in ("model", "seed", "snapshot")}
+    return sorted((key for key in keys if key.path[0] == LIVE_SCHEMA), key=AssetKey.to_user_string)

@@ -43,7 +43,8 @@ def instance_config() -> dict:
                 "tag_concurrency_limits": [{"key": PIPELINE_TAG, "value": "hourly_refresh", "limit": 1}],
             },
         },
-        "run_retries": {"enabled": True, "max_retries": 2},
+        # How often a run is retried is each job's own tag (orchestration/lib/retries.py); this only switches it on.
+        "run_retries": {"enabled": True},
         "telemetry": {"enabled": False},
     }
 

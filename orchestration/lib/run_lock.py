@@ -7,7 +7,8 @@ lock on the warehouse database for its whole duration: a second one started mean
 waits for (or, with `--no-wait`, exits naming the run in progress). Its run is recorded in the Dagster instance
 with the same tag, so the daemon's queue also holds scheduled runs back while it is in progress; and the runs
 Dagster itself executes (the daemon, `dagster job execute`) take the same lock in their executor
-(`pipeline_executor`), so a run from the command line and a scheduled one never overlap either.
+(`pipeline_executor`, on the warehouse the job's `warehouse` resource reaches), so a run from the command line and
+a scheduled one never overlap either.
 
 The lock belongs to a session of its own, so it goes when the run ends and also when its process dies (SIGKILL,
 out of memory, a lost connection): a crashed run never leaves a stale lock behind. It is an advisory lock on the
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from dagster import ExecutorDefinition, multi_or_in_process_executor
+from dagster import ExecutorDefinition, build_resources, multi_or_in_process_executor
 from dagster._core.events import DagsterEvent
 from dagster._core.execution.retries import RetryMode
 from dagster._core.execution.step_dependency_config import StepDependencyConfig
@@ -96,14 +97,16 @@ class _OneRunAtATime(Executor):
         return self._inner.step_dependency_config
 
     def execute(self, plan_context, execution_plan) -> Iterator[DagsterEvent]:
-        from reelhouse.warehouse import role_url
-
         run = plan_context.dagster_run
 
         def waiting(holder: str) -> None:
             plan_context.log.info(f"another pipeline run is in progress ({holder}); waiting for it to finish")
 
-        with pipeline_lock(role_url("loader"), f"dagster run {run.run_id[:8]} ({run.job_name})", on_wait=waiting):
+        # The warehouse this run's assets write to: the job's own `warehouse` resource, initialised as a step would.
+        warehouse_def = plan_context.job.get_definition().resource_defs["warehouse"]
+        with build_resources({"warehouse": warehouse_def}, instance=plan_context.instance) as resources:
+            loader_url = resources.warehouse.url("loader")
+        with pipeline_lock(loader_url, f"dagster run {run.run_id[:8]} ({run.job_name})", on_wait=waiting):
             yield from self._inner.execute(plan_context, execution_plan)
 
 

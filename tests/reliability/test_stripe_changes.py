@@ -223,22 +223,10 @@ def test_events_load_after_the_resources_in_the_dagster_asset_too(account):
     from orchestration.defs.ingestion.assets import stripe_objects
     from orchestration.lib.resources import StripeApi, Warehouse
 
-    class ScratchWarehouse(Warehouse):
-        loader_url: str
-
-        def url(self, role: str) -> str:
-            return self.loader_url
-
-    class LocalStripe(StripeApi):
-        key: str
-        base: str
-
-        def credentials(self) -> tuple[str, str]:
-            return self.key, self.base
-
     result = materialize([stripe_objects], resources={
-        "warehouse": ScratchWarehouse(loader_url=account.loader),
-        "stripe_api": LocalStripe(key=account.server.api_key, base=account.server.base_url)})
+        "warehouse": Warehouse(loader_url=account.loader, transformer_url=account.loader, analyst_url=account.loader),
+        "stripe_api": StripeApi(api_key=account.server.api_key, api_base=account.server.base_url,
+                                retry_budget_seconds=30)})
     assert result.success
     assert [row[0] for row in audit(account)] == [*RESOURCES, "events"]
 

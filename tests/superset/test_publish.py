@@ -31,15 +31,16 @@ def test_publish_step_reports_superset_down_and_the_run_still_succeeds(superset,
     from dagster import materialize
 
     from orchestration.defs.publish.assets import superset_dashboards
-    from orchestration.lib.resources import Warehouse
+    from orchestration.lib.resources import Superset, Warehouse
     from reelhouse.config import get_settings
     from reelhouse.warehouse.embedded import free_port
 
     monkeypatch.setenv("SUPERSET_URL", f"http://127.0.0.1:{free_port()}")  # nothing listens there
     get_settings.cache_clear()
     try:
-        result = materialize([superset_dashboards], resources={"warehouse": Warehouse()},
-                             selection=[superset_dashboards.key])
+        settings = get_settings()
+        result = materialize([superset_dashboards], selection=[superset_dashboards.key], resources={
+            "warehouse": Warehouse.from_settings(settings), "superset": Superset.from_settings(settings)})
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
@@ -53,9 +54,12 @@ def test_publish_step_provisions_and_warms_when_superset_is_up(superset):
     from dagster import materialize
 
     from orchestration.defs.publish.assets import superset_dashboards
-    from orchestration.lib.resources import Warehouse
+    from orchestration.lib.resources import Superset, Warehouse
+    from reelhouse.config import get_settings
 
-    result = materialize([superset_dashboards], resources={"warehouse": Warehouse()})
+    settings = get_settings()
+    result = materialize([superset_dashboards], resources={
+        "warehouse": Warehouse.from_settings(settings), "superset": Superset.from_settings(settings)})
     assert result.success
     [materialization] = _publish_materializations(result)
     metadata = {key: value.value for key, value in materialization.metadata.items()}

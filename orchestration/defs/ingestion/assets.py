@@ -2,23 +2,13 @@
 
 Bodies are thin: they call the ingestion library and report row counts and cursors as metadata.
 A table that fails fails the step after the others are committed, so the run stops before dbt
-and the dashboards keep their last good numbers; the step's RetryPolicy retries with backoff.
+and the dashboards keep their last good numbers; the step retries with backoff (orchestration/lib/retries.py).
 """
 
 
 from collections.abc import Iterator
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    AssetSpec,
-    Backoff,
-    Failure,
-    MaterializeResult,
-    MetadataValue,
-    RetryPolicy,
-    multi_asset,
-)
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, MetadataValue, multi_asset
 
 from ingestion.app_db import APP_TABLES, load_app_tables
 from ingestion.common.ops import TableLoadResult
@@ -26,8 +16,7 @@ from ingestion.costs import COST_TABLES, load_costs
 from ingestion.stripe import RESOURCES, load_stripe
 from orchestration.lib.instance import FULL_REFRESH_TAG
 from orchestration.lib.resources import AppDatabase, StripeApi, Warehouse
-
-INGEST_RETRY = RetryPolicy(max_retries=3, delay=20, backoff=Backoff.EXPONENTIAL)
+from orchestration.lib.retries import SOURCE_RETRY
 
 
 def _specs(schema: str, tables: tuple[str, ...], group: str, description: str) -> list[AssetSpec]:
@@ -65,22 +54,22 @@ def _report(context: AssetExecutionContext, schema: str, results: list[TableLoad
 
 
 @multi_asset(specs=_specs("raw_app", APP_TABLES, "app", "The app database table"), can_subset=True,
-             retry_policy=INGEST_RETRY, name="app_tables")
+             retry_policy=SOURCE_RETRY, name="app_tables")
 def app_tables(context: AssetExecutionContext, warehouse: Warehouse, app_database: AppDatabase):
     tables = [key.path[-1] for key in context.selected_asset_keys]
-    results = load_app_tables(app_database.url(), warehouse.url("loader"), tables=tables,
-                              full_refresh=_full(context), reconcile=_full(context))
+    results = load_app_tables(app_database.url, warehouse.url("loader"), tables=tables, full_refresh=_full(context),
+                              reconcile=_full(context), late_window=app_database.late_window)
     yield from _report(context, "raw_app", results)
 
 
 @multi_asset(specs=_specs("raw_stripe", (*RESOURCES, "events"), "stripe", "Stripe's"), can_subset=True,
-             retry_policy=INGEST_RETRY, name="stripe_objects")
+             retry_policy=SOURCE_RETRY, name="stripe_objects")
 def stripe_objects(context: AssetExecutionContext, warehouse: Warehouse, stripe_api: StripeApi):
     # In RESOURCES order, events last (selected_asset_keys is a set; load_stripe orders them too).
     resources = [table for table in (*RESOURCES, "events")
                  if AssetKey(["raw_stripe", table]) in context.selected_asset_keys]
-    api_key, api_base = stripe_api.credentials()
-    results = load_stripe(api_key, api_base, warehouse.url("loader"), resources=resources, full_resync=_full(context))
+    results = load_stripe(stripe_api.api_key, stripe_api.api_base, warehouse.url("loader"), resources=resources,
+                          full_resync=_full(context), policy=stripe_api.retry_policy())
     for warning in dict.fromkeys(r.warning for r in results if r.warning):
         context.log.warning(warning)  # a Stripe events gap that forced a full resync
     yield from _report(context, "raw_stripe", results)

@@ -1,4 +1,4 @@
-"""Tell the data team when a run has finally failed (after its automatic retries)."""
+"""Tell the data team when a run has finally failed, after its automatic retries (orchestration/lib/retries.py)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,21 @@ from email.message import EmailMessage
 
 from dagster import DefaultSensorStatus, RunFailureSensorContext, SkipReason, run_failure_sensor
 
-from reelhouse.config import get_settings
+from orchestration.lib.resources import FailureAlerts
+from orchestration.lib.retries import RETRY_NUMBER_TAG, retries_left
 from reelhouse.mail import send_message
-
-MAX_RUN_RETRIES = 2  # keep in step with the `dagster/max_retries` tag on the jobs
 
 
 def failure_summary(context: RunFailureSensorContext) -> tuple[str, str]:
     """Subject and body naming the job, the failed steps and their errors (never configuration values)."""
     run = context.dagster_run
-    lines = [f"Run {run.run_id} of job {run.job_name} failed after {MAX_RUN_RETRIES} retries.", ""]
+    retried = int(run.tags.get(RETRY_NUMBER_TAG, "0"))
+    lines = [f"Run {run.run_id} of job {run.job_name} failed after {retried} retr{'y' if retried == 1 else 'ies'}.",
+             ""]
     for event in context.get_step_failure_events():
         error = event.event_specific_data.error if event.event_specific_data else None
+        while error and error.cause and error.cls_name == "DagsterExecutionStepExecutionError":
+            error = error.cause  # Dagster's wrapper around an exception the step raised: say that exception
         message = error.message.strip() if error else "no error message"
         lines.append(f"step {event.step_key}: {message}")
     if len(lines) == 2:
@@ -27,17 +30,17 @@ def failure_summary(context: RunFailureSensorContext) -> tuple[str, str]:
 
 @run_failure_sensor(name="alert_data_team_on_final_failure", default_status=DefaultSensorStatus.RUNNING,
                     minimum_interval_seconds=30)
-def alert_data_team_on_final_failure(context: RunFailureSensorContext):
-    retry_number = int(context.dagster_run.tags.get("dagster/retry_number", "0"))
-    if retry_number < MAX_RUN_RETRIES and context.dagster_run.tags.get("dagster/max_retries"):
-        return SkipReason(f"run will be retried (attempt {retry_number + 1} of {MAX_RUN_RETRIES + 1})")
-    settings = get_settings()
-    if not settings.alert_recipients:
+def alert_data_team_on_final_failure(context: RunFailureSensorContext, failure_alerts: FailureAlerts):
+    tags = context.dagster_run.tags
+    if left := retries_left(tags):
+        attempt = int(tags.get(RETRY_NUMBER_TAG, "0")) + 1
+        return SkipReason(f"run will be retried (attempt {attempt} of {attempt + left})")
+    if not failure_alerts.recipients:
         return SkipReason("ALERT_RECIPIENTS is empty: nobody to alert")
     subject, body = failure_summary(context)
     message = EmailMessage()
     message["Subject"] = subject
-    message["To"] = ", ".join(settings.alert_recipients)
+    message["To"] = ", ".join(failure_alerts.recipients)
     message.set_content(body)
-    send_message(message, settings.smtp)
-    context.log.info(f"alert sent to {len(settings.alert_recipients)} recipient(s)")
+    send_message(message, failure_alerts.mail.smtp())
+    context.log.info(f"alert sent to {len(failure_alerts.recipients)} recipient(s)")

@@ -15,18 +15,17 @@ refreshing Superset was skipped and why, and the next run does it again.
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from orchestration.defs.transform.assets import dbt_models
 from orchestration.lib.audited_rows import PUBLISHED_MARTS, publication_record
-from orchestration.lib.dbt_project import incremental_marts
-from orchestration.lib.resources import Warehouse
+from orchestration.lib.dbt_project import incremental_marts, mart_keys
+from orchestration.lib.resources import Superset, Warehouse
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import libpq_dsn
 from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, publish_marts
-from semantic.superset import admin_client, publish
+from semantic.superset import publish
 from semantic.superset.assets import MARTS_SCHEMA, load_dashboards
 
 DASHBOARD_MARTS = sorted({chart.dataset for dashboard in load_dashboards() for chart in dashboard.charts})
-MART_KEYS = sorted((key for key in dbt_models.keys if key.path[0] == LIVE_SCHEMA), key=AssetKey.to_user_string)
+MART_KEYS = mart_keys()
 
 
 @asset(
@@ -54,9 +53,9 @@ def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
     deps=[PUBLISHED_MARTS, *(AssetKey([MARTS_SCHEMA, mart]) for mart in DASHBOARD_MARTS)],
     description="Superset datasets, charts and dashboards from semantic/, with every chart's cache warmed.",
 )
-def superset_dashboards(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+def superset_dashboards(context: AssetExecutionContext, warehouse: Warehouse, superset: Superset) -> MaterializeResult:
     try:
-        client = admin_client()
+        client = superset.client()
     except ReelhouseError as exc:
         context.log.warning(f"publishing skipped, the marts are up to date but Superset was not refreshed: {exc}")
         return MaterializeResult(metadata={"status": "skipped: Superset unreachable", "reason": str(exc)})

@@ -29,7 +29,7 @@ from orchestration.lib.audited_rows import audit_fingerprint, incremental_lookba
 from orchestration.lib.dbt_project import DBT_PROJECT_DIR, prepare_manifest
 from orchestration.lib.instance import FULL_REFRESH_TAG
 from orchestration.lib.resources import Warehouse
-from reelhouse.warehouse import connect, role_url
+from reelhouse.warehouse import connect
 from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA
 
 
@@ -42,12 +42,12 @@ def _check_for(suite: Suite):
         description=f"Great Expectations suite {suite.name} ({len(suite.expectations)} expectations)",
         blocking=blocking,
     )
-    def _gx_check(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    def _gx_check(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
         # A mart is audited where dbt built it, before publishing makes it the one readers see.
         is_mart = suite.schema == LIVE_SCHEMA
         schema = BUILD_SCHEMA if is_mart else suite.schema
         since = None if is_mart else _rows_landed_since(context)
-        result = run_suite(suite, role_url("transformer"), context.run.run_id, schema=schema, landed_since=since)
+        result = run_suite(suite, warehouse.url("transformer"), context.run.run_id, schema=schema, landed_since=since)
         failures = result.blocking_failures or result.warnings
         return AssetCheckResult(
             passed=result.success,
@@ -128,8 +128,8 @@ def _anomaly_check(source: str, keys: list[AssetKey]):
              for key in keys]
 
     @multi_asset_check(specs=specs, name=f"{source}_row_count_anomaly")
-    def _check(context: AssetCheckExecutionContext):
-        with connect(role_url("transformer")) as conn:
+    def _check(context: AssetCheckExecutionContext, warehouse: Warehouse):
+        with connect(warehouse.url("transformer")) as conn:
             by_table = {a.table: a for a in row_count_anomalies(conn, source)}
         for key in keys:
             anomaly = by_table.get(key.path[-1])

@@ -1,32 +1,36 @@
-"""The weekly report job: every Monday 08:00 UTC (WEEKLY_REPORT_CRON), the email from semantic/report.
+"""The weekly report email as an asset: it reads the published marts, so it sits downstream of them in the lineage,
+and each send is a materialization whose metadata says who got it.
 
-A failed recipient fails the step after the others were sent; the step retries with backoff and the send
-log (ops.report_sends) makes the retry send only to those still missing.
+A failed recipient fails the step after the others were sent; the step retries with backoff
+(orchestration/lib/retries.py) and the send log (ops.report_sends) makes the retry send only to those still missing,
+as it does a second run in the same week.
 """
 
-# No `from __future__ import annotations`: Dagster reads the op's context annotation at definition time.
-import os
+# No `from __future__ import annotations`: Dagster reads the context annotation at definition time.
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
-from dagster import (
-    Backoff,
-    DefaultScheduleStatus,
-    Failure,
-    MetadataValue,
-    OpExecutionContext,
-    RetryPolicy,
-    ScheduleDefinition,
-    job,
-    op,
+from orchestration.lib.audited_rows import PUBLISHED_MARTS
+from orchestration.lib.resources import Warehouse, WeeklyReports
+from orchestration.lib.retries import DELIVERY_RETRY
+from semantic.report import Recipients, deliver_weekly_reports
+
+WEEKLY_REPORT = AssetKey(["reports", "weekly_email"])
+
+
+@asset(
+    key=WEEKLY_REPORT,
+    group_name="reporting",
+    kinds={"email"},
+    deps=[PUBLISHED_MARTS],
+    retry_policy=DELIVERY_RETRY,
+    description="The week's platform report to the admins and each creator's report to that creator's recipients, "
+                "from the published marts (semantic/report), once per recipient per week.",
 )
-
-from reelhouse.config import get_settings
-from semantic.report import send_weekly_reports
-
-
-@op(retry_policy=RetryPolicy(max_retries=3, delay=30, backoff=Backoff.EXPONENTIAL))
-def send_weekly_report(context: OpExecutionContext) -> None:
-    """Send the platform report to the admins and each creator's report to that creator's recipients."""
-    summary = send_weekly_reports(get_settings(), on_progress=context.log.info)
+def weekly_report_email(context: AssetExecutionContext, warehouse: Warehouse,
+                        weekly_reports: WeeklyReports) -> MaterializeResult:
+    recipients = Recipients(tuple(weekly_reports.platform_recipients), weekly_reports.creators())
+    summary = deliver_weekly_reports(warehouse.url("transformer"), weekly_reports.mail.smtp(),
+                                     weekly_reports.superset_url, recipients, on_progress=context.log.info)
     metadata = {
         "week_start": MetadataValue.text(str(summary.week_start)),
         "sent": MetadataValue.int(len(summary.sent)),
@@ -37,17 +41,4 @@ def send_weekly_report(context: OpExecutionContext) -> None:
     if not summary.ok:
         raise Failure(description=f"{len(summary.failed)} report(s) not sent: {summary.failed[0][2]}",
                       metadata=metadata)
-
-
-@job(name="weekly_report", description="The weekly report email, once per recipient per week.")
-def weekly_report() -> None:
-    send_weekly_report()
-
-
-weekly_report_schedule = ScheduleDefinition(
-    name="weekly_report_schedule",
-    job=weekly_report,
-    cron_schedule=os.environ.get("WEEKLY_REPORT_CRON", "0 8 * * 1"),
-    execution_timezone="UTC",
-    default_status=DefaultScheduleStatus.RUNNING,
-)
+    return MaterializeResult(metadata=metadata)

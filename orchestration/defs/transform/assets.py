@@ -9,17 +9,19 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.lib.audited_rows import FINGERPRINT, LANDED_SINCE_ENV, audit_fingerprint, landed_since
 from orchestration.lib.dbt_project import after_dbt_run, dbt_project, prepare_manifest, translator
 from orchestration.lib.instance import FULL_REFRESH_TAG
+from orchestration.lib.resources import Warehouse
 from reelhouse.warehouse import dbt_env
 
 
 @dbt_assets(manifest=prepare_manifest(), project=dbt_project, dagster_dbt_translator=translator)
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """`dbt build` of the selected models with their data tests: incremental models only process rows newer
     than their lookback; a full_rebuild run (tagged reelhouse/full_refresh) rebuilds them from scratch.
 
     dbt's unit tests check model logic on fixed inputs, so they run in CI and development (`reelhouse dbt build`,
     the test suite), not every hour on the same inputs, as dbt's own guidance has it."""
-    os.environ.update(dbt_env())  # the dbt subprocess inherits the transformer connection
+    # dbt_project/profiles.yml reads the connection from the environment the dbt subprocess inherits.
+    os.environ.update(dbt_env(url=warehouse.url("transformer")))
     args = ["build", "--exclude-resource-type", "unit_test"]
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     if full_refresh:
