@@ -118,7 +118,8 @@ def _finish(conn, simulation: Simulation, sink: RowSink) -> None:
     for entry_id, _published, views in world.changelog[-3:]:
         simulation.updates.setdefault(("changelog_entries", entry_id), {}).update(view_count=views, updated_at=now)
     _apply_updates(conn, simulation.updates)
-    # The app's nightly cron (seed 001, 02:00 UTC) deletes export logs older than 30 days: as its last run did.
+    # The app's nightly cron (the Creator Dashboard doc, 02:00 UTC) deletes export logs older than 30 days: as its last
+    # run did.
     last_cleanup = (world.clock - 2 * HOUR) // DAY * DAY + 2 * HOUR
     conn.execute("DELETE FROM export_logs WHERE created_at < %s", (ts(last_cleanup - EXPORT_LOG_RETENTION_DAYS * DAY),))
     blob, meta = world.dumps()

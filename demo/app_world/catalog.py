@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-# seed 002: plans $8 / $26 / $68 a month (free, pro, business; enterprise is the creator tier).
+# The Production Requirements doc: plans $8 / $26 / $68 a month (free, pro, business; enterprise is the creator tier).
 PLAN_PRICE_CENTS = {"free": 0, "pro": 800, "business": 2600, "enterprise": 6800}
 PLAN_MONTHLY_CREDITS = {"free": 30, "pro": 200, "business": 800, "enterprise": 2500}
 PAID_PLANS = ("pro", "business", "enterprise")
 
-# seed 002: credit packs $8 / $18 / $45 / $90.
+# The Production Requirements doc: credit packs $8 / $18 / $45 / $90.
 CREDIT_PACKS = {
     "pack_8": (800, 100),
     "pack_18": (1800, 250),
@@ -16,7 +16,7 @@ CREDIT_PACKS = {
 }
 PACK_WEIGHTS = (0.45, 0.3, 0.17, 0.08)
 
-# seed 002: video providers and their credit appetite per video (min, max).
+# The Production Requirements doc: video providers and their credit appetite per video (min, max).
 PROVIDERS = ("LUMA_V1", "LUMA_V2", "KLING_V1", "KLING_V2")
 PROVIDER_WEIGHTS = (0.2, 0.35, 0.2, 0.25)
 PROVIDER_CREDITS = {"LUMA_V1": (8, 20), "LUMA_V2": (12, 30), "KLING_V1": (10, 24), "KLING_V2": (18, 45)}
@@ -51,7 +51,7 @@ EXPORT_ERROR_WEIGHTS = (0.35, 0.2, 0.2, 0.15, 0.1)
 
 PAYWALL_STEPS = ("viewed", "clicked_package", "initiated_checkout", "completed_purchase")
 
-# seed 003: the "your prompt is ready" page.
+# The Video Ready spec: the "your prompt is ready" page.
 READY_ACTIONS = (
     ("copied_prompt", 0.7),
     ("opened_sora", 0.25),
@@ -93,7 +93,7 @@ FIRST_NAMES = ("Ava", "Liam", "Maya", "Noah", "Zoe", "Ethan", "Iris", "Omar", "L
 LAST_NAMES = ("Silva", "Chen", "Patel", "Müller", "Garcia", "Kim", "Rossi", "Novak", "Okafor", "Dubois",
               "Haddad", "Larsen", "Moreau", "Tanaka", "Walsh")
 
-# seed 001 quizzes: multiple-choice questions (options A-D) on a lesson.
+# The Creator Dashboard doc's quizzes: multiple-choice questions (options A-D) on a lesson.
 QUIZ_OPTIONS = ("A", "B", "C", "D")
 QUIZ_QUESTION_STEMS = (
     "Which shot type opens the lesson's example?",
@@ -110,9 +110,10 @@ QUIZ_QUESTION_STEMS = (
     "What is a scene, compared with a shot?",
 )
 
-# seed 001 export_logs: the creator dashboard's export types and formats (PDF and Excel are "coming soon").
+# The Creator Dashboard doc's export_logs: the creator dashboard's export types and formats (PDF and Excel are "coming
+# soon").
 EXPORT_LOG_TYPES = ("students", "progress", "chat", "analytics", "quiz_results", "videos")
 EXPORT_LOG_TYPE_WEIGHTS = (0.35, 0.2, 0.12, 0.15, 0.12, 0.06)
 EXPORT_LOG_FORMATS = ("csv", "json", "pdf", "xlsx")
 EXPORT_LOG_FORMAT_WEIGHTS = (0.62, 0.3, 0.05, 0.03)
-EXPORT_LOG_MAX_BYTES = 100 * 1024 * 1024  # seed 001: file size limit 100MB
+EXPORT_LOG_MAX_BYTES = 100 * 1024 * 1024  # the Creator Dashboard doc: file size limit 100MB

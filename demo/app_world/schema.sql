@@ -249,8 +249,9 @@ CREATE TABLE IF NOT EXISTS quiz_attempts (
     updated_at      timestamptz NOT NULL
 );
 
--- A quiz's multiple-choice questions and each attempt's answers (seed 001 "Question Analysis: which questions
--- students find difficult"). An attempt answers every question once; its score is round(100 x correct / questions).
+-- A quiz's multiple-choice questions and each attempt's answers (the Creator Dashboard doc's "Question Analysis: which
+-- questions students find difficult"). An attempt answers every question once; its score is round(100 x correct /
+-- questions).
 CREATE TABLE IF NOT EXISTS quiz_questions (
     id              bigint PRIMARY KEY,
     quiz_id         bigint NOT NULL REFERENCES quizzes (id),
@@ -285,8 +286,8 @@ CREATE TABLE IF NOT EXISTS chat_messages (
     updated_at      timestamptz NOT NULL
 );
 
--- seed 001 export_logs: audit log of the creator dashboard's data exports, with the `error_message` column the
--- doc's troubleshooting section reads. The app's nightly cron (02:00 UTC) deletes rows older than 30 days.
+-- The Creator Dashboard doc's export_logs: audit log of the creator dashboard's data exports, with the `error_message`
+-- column the doc's troubleshooting section reads. The app's nightly cron (02:00 UTC) deletes rows older than 30 days.
 CREATE TABLE IF NOT EXISTS export_logs (
     id              bigint PRIMARY KEY,
     creator_id      bigint NOT NULL REFERENCES creators (id),
@@ -341,7 +342,7 @@ CREATE TABLE IF NOT EXISTS video_ready_events (
     updated_at      timestamptz NOT NULL
 );
 
--- Metadata only: the key itself never leaves the app (seed 003).
+-- Metadata only: the key itself never leaves the app (the Video Ready spec).
 CREATE TABLE IF NOT EXISTS user_api_keys (
     id                  bigint PRIMARY KEY,
     user_id             bigint NOT NULL REFERENCES users (id),

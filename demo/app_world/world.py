@@ -627,7 +627,8 @@ class Simulation:
         return (200 * correct + count) // (2 * count), answers
 
     def _creator_exports(self, start: int, hour_weight: float) -> None:
-        """Enterprise creators export data from their dashboard (seed 001 export_logs), about once in 5 days.
+        """Enterprise creators export data from their dashboard (the Creator Dashboard doc's export_logs), about once in
+        5 days.
 
         PDF and Excel are "coming soon" in the doc, so asking for them fails; so does a file over the 100 MB limit
         and, now and then, the storage upload. Exports finish within the hour they start."""

@@ -1,4 +1,4 @@
-"""Stripe webhook receiver: verified events land in raw_stripe between hourly runs (seed 002).
+"""Stripe webhook receiver: verified events land in raw_stripe between hourly runs (the Production Requirements doc).
 
 A request is refused before any work when its body is larger than `MAX_BODY_BYTES` (413; Stripe's events are
 a few KB, so nothing is read past the limit). Its `Stripe-Signature` is verified by the official SDK with the

@@ -96,9 +96,10 @@ class CreatorReport:
     top_questions: list[dict]
     health: DataHealth
     dashboards: list[tuple[str, str]] = field(default_factory=list)
-    # seed 001 chat volume (metric chat_questions) this week and the week before, and the peak hour (UTC)
+    # The Creator Dashboard doc's chat volume (metric chat_questions) this week and the week before, and the peak hour
+    # (UTC)
     chat: dict = field(default_factory=dict)
-    difficult_questions: list[dict] = field(default_factory=list)  # seed 001 "Question Analysis"
+    difficult_questions: list[dict] = field(default_factory=list)  # the Creator Dashboard doc's "Question Analysis"
 
 
 def reporting_week(conn: psycopg.Connection) -> tuple[date, date]:

@@ -152,7 +152,7 @@ def test_world_exists_and_advance_without_a_world_is_a_clear_error(fresh_databas
 
 def test_student_questions_are_about_the_lesson_watched_just_before(demo_world):
     """The chat sits beside the lesson player: each message carries the video of the creator the student watched
-    last before asking (seed 001 "Related Questions: questions asked about each video")."""
+    last before asking (the Creator Dashboard doc's "Related Questions: questions asked about each video")."""
     with connect(demo_world["app_url"]) as conn:
         total, without_video, other_creator, not_watched = conn.execute(
             """
@@ -211,8 +211,8 @@ def test_quiz_answers_make_up_each_attempts_score(demo_world):
 
 
 def test_export_logs_follow_the_docs_and_the_nightly_cleanup(demo_world):
-    """seed 001 export_logs: enterprise creators' exports; PDF and Excel are 'coming soon' so they fail; a failed
-    export has an error and no file; nothing older than 30 days before the last 02:00 cleanup is left."""
+    """The Creator Dashboard doc's export_logs: enterprise creators' exports; PDF and Excel are 'coming soon' so they
+    fail; a failed export has an error and no file; nothing older than 30 days before the last 02:00 cleanup is left."""
     as_of = demo_world["as_of"]
     with connect(demo_world["app_url"]) as conn:
         rows, not_enterprise, bad_failures, coming_soon_done, too_big, too_old = conn.execute(

@@ -260,8 +260,9 @@ def test_unreachable_source_is_a_clear_error_without_the_password(world):
 
 
 def test_export_logs_contract_quarantines_bad_rows_and_the_cleanup_is_a_hard_delete(world):
-    """seed 001 export_logs: unknown formats or statuses and negative sizes are quarantined with their reason; the
-    app's 30-day cleanup deletes rows, which a reconciling load marks deleted in raw (staging keeps them)."""
+    """The Creator Dashboard doc's export_logs: unknown formats or statuses and negative sizes are quarantined with
+    their reason; the app's 30-day cleanup deletes rows, which a reconciling load marks deleted in raw (staging keeps
+    them)."""
     with connect(world["source"], autocommit=True) as conn:  # four logs at least: copies of the first one
         first = conn.execute("SELECT min(id) FROM export_logs").fetchone()[0]
         conn.execute("INSERT INTO export_logs SELECT id + n, creator_id, export_type, format, file_url,"

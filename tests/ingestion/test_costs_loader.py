@@ -22,7 +22,7 @@ def test_prices_from_the_seed_load_and_reload_is_a_no_op(warehouse_db):
                                     "WHERE effective_to IS NULL").fetchall())
     assert first["video_provider_prices"].inserted == 5 and first["llm_model_prices"].inserted >= 4
     assert {k: float(v) for k, v in current.items()} == {"LUMA_V1": 0.0032, "LUMA_V2": 0.0045, "KLING_V1": 0.004,
-                                                         "KLING_V2": 0.006}  # seed 002
+                                                         "KLING_V2": 0.006}  # the Production Requirements doc
     assert float(luma_v2) == 0.0045
     second = load_costs(warehouse_db["loader"])
     assert all(r.inserted == 0 and r.deleted == 0 for r in second)

@@ -235,8 +235,9 @@ def test_the_dagster_weekly_report_job_sends_and_a_rerun_sends_nothing(inbox):
 
 
 def test_a_creator_email_states_its_chat_volume_peak_hour_and_difficult_quiz_questions(inbox):
-    """Seed 001 cards in the creator's weekly email: questions asked in the AI chat this week (the chat_questions
-    metric over that creator's rows), the students' busiest hour and the quiz questions they find difficult."""
+    """The Creator Dashboard doc's cards in the creator's weekly email: questions asked in the AI chat this week (the
+    chat_questions metric over that creator's rows), the students' busiest hour and the quiz questions they find
+    difficult."""
     send_weekly_reports(get_settings())
     first = inbox.creators[0]
     with connect(role_url("analyst")) as conn:

@@ -1,5 +1,6 @@
 {#- The body of the two engagement facts (app users, enterprise students): one row per entity per day from sign-up,
-    with its figures to date and seed 001's tier, built incrementally. The model defines three CTEs first:
+    with its figures to date and the Creator Dashboard doc's tier, built incrementally. The model defines three CTEs
+    first:
       days      (date_day)                                  the calendar, dim_dates
       entities  (<key>, signup_date, <attributes>...)       who exists now
       activity  (<key>, activity_date, is_active, videos, completion_points, completion_base, loaded_at)

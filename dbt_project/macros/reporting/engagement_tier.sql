@@ -1,5 +1,5 @@
-{#- The engagement tiers of seed 001, the one definition every model uses. The doc gives the rule as SQL (its
-    executable definition; the prose "<3 videos in first week" only paraphrases it):
+{#- The engagement tiers of the Creator Dashboard doc, the one definition every model uses. The doc gives the rule as
+    SQL (its executable definition; the prose "<3 videos in first week" only paraphrases it):
 
         CASE
             WHEN last_active < NOW() - INTERVAL '14 days' THEN 'inactive'

@@ -1,4 +1,4 @@
-{#- The seed 004 paywall funnel over int_paywall_journeys, grouped by the period the journeys started
+{#- The Admin Analytics Plan's paywall funnel over int_paywall_journeys, grouped by the period the journeys started
     (journey_column: journey_date or journey_week) and the plan at the view: one definition, two grains. -#}
 
 {% macro paywall_funnel(journey_column, period_column) %}

@@ -1,4 +1,4 @@
-{#- The dashboard timeframes of seed 004 (24h, 7d, 30d, all), each with its window ending at the
+{#- The dashboard timeframes of the Admin Analytics Plan (24h, 7d, 30d, all), each with its window ending at the
     reporting time and the equal window before it (for rank changes). 'all' starts at the epoch. -#}
 
 with

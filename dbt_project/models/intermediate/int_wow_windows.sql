@@ -1,4 +1,4 @@
-{#- The week-over-week windows of seed 004 (1, 2 and 4 weeks): the current window is the N×7 whole
+{#- The week-over-week windows of the Admin Analytics Plan (1, 2 and 4 weeks): the current window is the N×7 whole
     days before the reporting date, the previous one the N×7 days before that. On a Monday the 1-week
     current window is exactly the last ISO week (Monday–Sunday). -#}
 

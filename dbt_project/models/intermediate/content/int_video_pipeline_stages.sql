@@ -1,7 +1,7 @@
-{#- One row per video with its place in the creation pipeline of seed 000 (draft → processing → completed or
-    failed). The app keeps only the current status, so: a video reached processing when its status is
-    processing, completed or failed; it finished at completed_at when completed and at updated_at (its last
-    change, the failure) when failed; drafts and processing videos have not finished. -#}
+{#- One row per video with its place in the creation pipeline of the Dashboard Proposal (draft → processing → completed
+    or failed). The app keeps only the current status, so: a video reached processing when its status is processing,
+    completed or failed; it finished at completed_at when completed and at updated_at (its last change, the failure)
+    when failed; drafts and processing videos have not finished. -#}
 
 with
 

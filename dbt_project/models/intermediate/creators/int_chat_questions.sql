@@ -1,5 +1,5 @@
 {#- Each student question in the creator's AI chat with the assistant reply that followed it in the
-    same session (the reply carries the student's 1–5 helpfulness rating, seed 001). -#}
+    same session (the reply carries the student's 1–5 helpfulness rating, the Creator Dashboard doc). -#}
 
 with
 

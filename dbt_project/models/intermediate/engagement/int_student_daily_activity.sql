@@ -1,7 +1,7 @@
 {#- One row per student and day (UTC) with any learning activity: the day a view of a course video started and
-    the day the student last watched it (its last_watched_at: seed 001's DATE(last_watched); a view resumed after
-    midnight is activity on both days), chat questions and quiz attempts. A view's figures (the view, a first
-    watch of the video, its watch percentage) count once, on the day it started. -#}
+    the day the student last watched it (its last_watched_at: the Creator Dashboard doc's DATE(last_watched); a view
+    resumed after midnight is activity on both days), chat questions and quiz attempts. A view's figures (the view, a
+    first watch of the video, its watch percentage) count once, on the day it started. -#}
 
 with
 

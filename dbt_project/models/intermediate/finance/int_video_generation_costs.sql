@@ -1,5 +1,5 @@
 {#- Each video generation's provider cost: credits × the provider's price per credit in effect on the
-    day of the generation (seed 002). A price change never rewrites earlier costs. -#}
+    day of the generation (the Production Requirements doc). A price change never rewrites earlier costs. -#}
 
 with
 

@@ -1,9 +1,9 @@
-{#- One row per paywall journey (seed 004 monetization funnel). A journey starts at each 'viewed' event of a
-    user and lasts until the earlier of the 7-day conversion window (viewed_at + 7 days, inclusive) and the
-    user's next 'viewed' event (exclusive), so no later step is credited to two journeys. Steps count only
-    in order: the first clicked_package strictly after the view, then the first initiated_checkout strictly
-    after that click, then the first completed_purchase strictly after that checkout, each inside the
-    journey. Events after the reporting clock do not exist yet. -#}
+{#- One row per paywall journey (the Admin Analytics Plan's monetization funnel). A journey starts at each 'viewed'
+    event of a user and lasts until the earlier of the 7-day conversion window (viewed_at + 7 days, inclusive) and the
+    user's next 'viewed' event (exclusive), so no later step is credited to two journeys. Steps count only in order: the
+    first clicked_package strictly after the view, then the first initiated_checkout strictly after that click, then the
+    first completed_purchase strictly after that checkout, each inside the journey. Events after the reporting clock do
+    not exist yet. -#}
 
 with
 

@@ -1,4 +1,4 @@
-{#- One row per video that reached the prompt-ready page of seed 003 (its first 'arrived' event), with the
+{#- One row per video that reached the prompt-ready page of the Video Ready spec (its first 'arrived' event), with the
     actions taken on that video at or after the arrival: copy prompt, open in Sora, generate (with
     platform credits or the user's own key, BYOK), share link, export PDF / JSON. Events after the
     reporting clock do not exist yet. -#}

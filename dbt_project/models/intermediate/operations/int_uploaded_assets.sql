@@ -1,5 +1,5 @@
-{#- One row per uploaded asset in project memory (memory_type 'uploaded_asset', seed 004 asset stats), with
-    its size bucket and how often later uploads reused it (rows whose source_asset_id points at it).
+{#- One row per uploaded asset in project memory (memory_type 'uploaded_asset', the Admin Analytics Plan's asset stats),
+    with its size bucket and how often later uploads reused it (rows whose source_asset_id points at it).
     Size buckets use binary megabytes (1 MB = 1,048,576 bytes): <1MB, 1-10MB, 10-100MB, >=100MB. -#}
 
 with

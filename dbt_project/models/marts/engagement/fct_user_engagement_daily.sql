@@ -34,8 +34,8 @@ entities as (
 activity_and_videos as (
 
     -- Days the user did something (int_user_daily_activity); videos count on the day the user started them
-    -- (seed 001's videos_watched read for a creator: the videos they made), and each completed render adds 100
-    -- completion points on the day it completed — figures, not activity.
+    -- (the Creator Dashboard doc's videos_watched read for a creator: the videos they made), and each completed render
+    -- adds 100 completion points on the day it completed — figures, not activity.
     select
         user_id,
         activity_date,
@@ -64,7 +64,7 @@ activity_and_videos as (
 
 activity as (
 
-    -- Average completion to date = videos completed by the day ÷ videos started by it × 100 (seed 000
+    -- Average completion to date = videos completed by the day ÷ videos started by it × 100 (the Dashboard Proposal
     -- "percentage of started videos that reach completion"): a failed render simply never completes.
     select
         user_id,

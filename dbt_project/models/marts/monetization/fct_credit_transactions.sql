@@ -1,4 +1,4 @@
-{#- The credit ledger of seed 000 ("Credit Transactions": date, type, amount, description, balance after),
+{#- The credit ledger of the Dashboard Proposal ("Credit Transactions": date, type, amount, description, balance after),
     one row per ledger entry, with the balance recomputed as the running sum of the user's signed credits
     ordered by created_at, then id, and a flag where it differs from the balance the app recorded.
     Incremental: every entry of a user with an entry that landed within the lookback window is recomputed and

@@ -1,5 +1,5 @@
-{#- Every paywall event of seed 004's monetization funnel, one row per event. Incremental: rows that landed
-    within the lookback window are merged on the event id. -#}
+{#- Every paywall event of the Admin Analytics Plan's monetization funnel, one row per event. Incremental: rows that
+    landed within the lookback window are merged on the event id. -#}
 
 {{ config(
     materialized='incremental',

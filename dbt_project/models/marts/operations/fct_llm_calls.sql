@@ -1,6 +1,6 @@
-{#- Every LLM API call of seed 004's LLM usage section (api_usage_metrics), one row per call, priced at the
-    model's price per 1k input/output tokens in effect on the call day (the finance team's price file).
-    Incremental: rows that landed within the lookback window are merged on the call id. -#}
+{#- Every LLM API call of the Admin Analytics Plan's LLM usage section (api_usage_metrics), one row per call, priced at
+    the model's price per 1k input/output tokens in effect on the call day (the finance team's price file). Incremental:
+    rows that landed within the lookback window are merged on the call id. -#}
 
 {{ config(
     materialized='incremental',

@@ -73,7 +73,8 @@ points as (
 -- Each view counted once, at the last 5% point it reached (index 0-20, null when it reached none): the curve is
 -- then a running sum over the points, instead of every view tested against every point. A view the app marked
 -- completed (the student reached the end; the app's threshold is 90%) reaches 100: it never drops off, only
--- students who stopped watching do, at their watch percentage (seed 001 "where students stop watching").
+-- students who stopped watching do, at their watch percentage (the Creator Dashboard doc's "where students stop
+-- watching").
 view_reach as (
 
     select

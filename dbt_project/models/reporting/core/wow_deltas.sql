@@ -1,7 +1,7 @@
-{#- Seed 004 week-over-week comparison over 1, 2 and 4-week windows of the metrics that semantic/metrics.yml
-    marks with a wow_metric. Each value is the metric's own SQL over its mart's rows in the window (macro
-    wow_metric_value), the query the weekly email and Superset run: a metric is defined once, in metrics.yml
-    (dbt reads it through the generated macro semantic_wow_metrics). -#}
+{#- The Admin Analytics Plan's week-over-week comparison over 1, 2 and 4-week windows of the metrics that
+    semantic/metrics.yml marks with a wow_metric. Each value is the metric's own SQL over its mart's rows in the window
+    (macro wow_metric_value), the query the weekly email and Superset run: a metric is defined once, in metrics.yml (dbt
+    reads it through the generated macro semantic_wow_metrics). -#}
 
 with
 

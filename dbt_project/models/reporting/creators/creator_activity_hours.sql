@@ -1,8 +1,8 @@
-{#- Seed 001 dashboard "peakHours": per creator and hour of the day (UTC, 0-23), what the creator's students did in
-    the 30 days up to the reporting time - video views started, questions asked in the AI chat, quiz attempts - and
-    which hour is the peak. The doc lists peakHours under "engagement", beside daily active users and session time,
-    so every student action counts, not chat alone; the three kinds stay separate columns. Every hour of the day
-    has a row for each creator with activity in the window, so quiet hours show as zero. -#}
+{#- The Creator Dashboard doc's dashboard "peakHours": per creator and hour of the day (UTC, 0-23), what the creator's
+    students did in the 30 days up to the reporting time - video views started, questions asked in the AI chat, quiz
+    attempts - and which hour is the peak. The doc lists peakHours under "engagement", beside daily active users and
+    session time, so every student action counts, not chat alone; the three kinds stay separate columns. Every hour of
+    the day has a row for each creator with activity in the window, so quiet hours show as zero. -#}
 
 {{ config(indexes=[{'columns': ['creator_id']}]) }}
 

@@ -1,5 +1,5 @@
-{#- Seed 001 "Chat Volume: Trends over time": per creator and day (UTC) of the message, the students' questions to
-    the AI chat, the assistant's replies, the sessions and the students who asked. -#}
+{#- The Creator Dashboard doc's "Chat Volume: Trends over time": per creator and day (UTC) of the message, the students'
+    questions to the AI chat, the assistant's replies, the sessions and the students who asked. -#}
 
 {{ config(indexes=[{'columns': ['creator_id', 'date_day']}]) }}
 

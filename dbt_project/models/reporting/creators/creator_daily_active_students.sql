@@ -1,5 +1,5 @@
-{#- Seed 001's daily_active_users: video_progress grouped by DATE(last_watched) — a view counts on the day the
-    student last watched it (fct_video_views.watched_on), not the day it started. -#}
+{#- The Creator Dashboard doc's daily_active_users: video_progress grouped by DATE(last_watched) — a view counts on the
+    day the student last watched it (fct_video_views.watched_on), not the day it started. -#}
 {{ config(indexes=[{'columns': ['creator_id', 'date_day']}]) }}
 
 with

@@ -1,6 +1,6 @@
-{#- Seed 001 export_logs ("Export & Reports", the audit log of data exports): per creator, day the export was asked
-    for (UTC), export type and format, the exports asked for and how they ended. From the app's export_logs,
-    including logs the app's 30-day cleanup has since deleted (stg_app__export_logs keeps them). -#}
+{#- The Creator Dashboard doc's export_logs ("Export & Reports", the audit log of data exports): per creator, day the
+    export was asked for (UTC), export type and format, the exports asked for and how they ended. From the app's
+    export_logs, including logs the app's 30-day cleanup has since deleted (stg_app__export_logs keeps them). -#}
 
 {{ config(indexes=[{'columns': ['creator_id', 'date_day']}]) }}
 

@@ -1,8 +1,8 @@
-{#- Seed 001 Quiz Analytics "Question Analysis: which questions students find difficult": one row per question of a
-    quiz, from every attempt's answers. correct_rate = correct answers ÷ answers. A question is difficult when it
-    has at least 5 answers and under half of them are right - the thresholds quiz_performance uses for a
-    struggling quiz, so the two flags read alike. The wrong option picked most often shows what misleads
-    students. difficulty_rank orders a quiz's questions from the lowest correct rate (ties: earlier question). -#}
+{#- The Creator Dashboard doc's Quiz Analytics "Question Analysis: which questions students find difficult": one row per
+    question of a quiz, from every attempt's answers. correct_rate = correct answers ÷ answers. A question is difficult
+    when it has at least 5 answers and under half of them are right - the thresholds quiz_performance uses for a
+    struggling quiz, so the two flags read alike. The wrong option picked most often shows what misleads students.
+    difficulty_rank orders a quiz's questions from the lowest correct rate (ties: earlier question). -#}
 
 {{ config(indexes=[{'columns': ['creator_id']}]) }}
 

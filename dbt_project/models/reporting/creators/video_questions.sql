@@ -1,7 +1,7 @@
-{#- Seed 001 Video Analytics "Related Questions: questions asked about each video" ("many questions = confusion"):
-    per course video with questions, the students' questions in the AI chat opened beside that video (chat
-    message video_id), how many students asked, the video's views, questions per 100 views and the most asked
-    question. All time; videos deleted in the app are left out. -#}
+{#- The Creator Dashboard doc's Video Analytics "Related Questions: questions asked about each video" ("many questions =
+    confusion"): per course video with questions, the students' questions in the AI chat opened beside that video (chat
+    message video_id), how many students asked, the video's views, questions per 100 views and the most asked question.
+    All time; videos deleted in the app are left out. -#}
 
 {{ config(indexes=[{'columns': ['creator_id']}]) }}
 

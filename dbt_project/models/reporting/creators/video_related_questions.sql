@@ -1,6 +1,6 @@
-{#- Seed 001 "Related Questions: questions asked about each video": per course video and question text, how often
-    students asked it in the AI chat opened beside that video, by how many students, the mean 1-5 rating of the
-    replies and when it was last asked. Unlike most_asked_questions (the doc's view keeps texts asked at least
+{#- The Creator Dashboard doc's "Related Questions: questions asked about each video": per course video and question
+    text, how often students asked it in the AI chat opened beside that video, by how many students, the mean 1-5 rating
+    of the replies and when it was last asked. Unlike most_asked_questions (the doc's view keeps texts asked at least
     twice, per creator), every question asked about the video is listed. -#}
 
 {{ config(indexes=[{'columns': ['creator_id']}]) }}

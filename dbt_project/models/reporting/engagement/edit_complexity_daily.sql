@@ -1,7 +1,7 @@
-{#- Seed 004 "edit complexity mix (structural/creative/surgical)": scene edits (scene_iterations) per UTC day
-    and edit type, every calendar day times every edit type the app has recorded (zero when none). The mix of a
-    period is each type's share of sum(iterations) over it. Edits of scenes deleted since still count: the
-    edit was made. -#}
+{#- The Admin Analytics Plan's "edit complexity mix (structural/creative/surgical)": scene edits (scene_iterations) per
+    UTC day and edit type, every calendar day times every edit type the app has recorded (zero when none). The mix of a
+    period is each type's share of sum(iterations) over it. Edits of scenes deleted since still count: the edit was
+    made. -#}
 
 {{ config(indexes=[{'columns': ['date_day', 'edit_type'], 'unique': true}]) }}
 

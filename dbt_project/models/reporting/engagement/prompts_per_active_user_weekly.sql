@@ -1,8 +1,8 @@
-{#- Seed 004 "prompts per active user (messages)", per calendar week (Monday to Sunday, UTC), every week of
-    app history including the one still running (is_complete_week says which). prompts = messages with
-    role 'user' sent in the week (fct_prompts, the same prompts as content_daily_kpis); active_users = distinct
-    users with any activity in the week (int_user_daily_activity, the definition behind DAU/WAU/MAU);
-    prompts_per_active_user = prompts ÷ active_users. -#}
+{#- The Admin Analytics Plan's "prompts per active user (messages)", per calendar week (Monday to Sunday, UTC), every
+    week of app history including the one still running (is_complete_week says which). prompts = messages with role
+    'user' sent in the week (fct_prompts, the same prompts as content_daily_kpis); active_users = distinct users with
+    any activity in the week (int_user_daily_activity, the definition behind DAU/WAU/MAU); prompts_per_active_user =
+    prompts ÷ active_users. -#}
 
 {{ config(indexes=[{'columns': ['week_start'], 'unique': true}]) }}
 

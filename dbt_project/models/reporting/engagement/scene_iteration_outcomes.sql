@@ -1,8 +1,8 @@
-{#- Seed 004 "iterations-to-success (scene_iterations)": one row per scene (scenes soft-deleted in the app are
-    left out) with how many edits it took until an edit succeeded. A scene's iterations are ordered by
-    created_at, then id; iterations_to_success = the position of its first iteration with succeeded = true
-    (1 = the first edit worked). Null when the scene was never edited or no edit has succeeded yet: those
-    scenes are kept (is_edited, reached_success say which) but do not enter the average. -#}
+{#- The Admin Analytics Plan's "iterations-to-success (scene_iterations)": one row per scene (scenes soft-deleted in the
+    app are left out) with how many edits it took until an edit succeeded. A scene's iterations are ordered by
+    created_at, then id; iterations_to_success = the position of its first iteration with succeeded = true (1 = the
+    first edit worked). Null when the scene was never edited or no edit has succeeded yet: those scenes are kept
+    (is_edited, reached_success say which) but do not enter the average. -#}
 
 {{ config(indexes=[{'columns': ['scene_id'], 'unique': true}, {'columns': ['scene_created_on']}]) }}
 

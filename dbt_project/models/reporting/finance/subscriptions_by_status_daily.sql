@@ -1,9 +1,10 @@
-{#- Seed 002 "Subscriptions (active, canceled, past_due)" over time: per day (UTC) and Stripe subscription status,
-    the subscriptions in that status at the end of the day, from the status spells (int_subscription_status_spells)
-    as +1 on the day a spell begins and -1 on the day it ends, summed over the days: no subscriptions × days. A
-    spell that begins and ends within one day is in no day's count. canceled keeps every subscription that ended
-    (Stripe lists them so too). active, canceled, past_due and trialing - the doc's statuses - have a row every
-    day, zero or not; any other status Stripe has (incomplete, unpaid, paused, ...) has rows once it occurs. -#}
+{#- The Production Requirements doc's "Subscriptions (active, canceled, past_due)" over time: per day (UTC) and Stripe
+    subscription status, the subscriptions in that status at the end of the day, from the status spells
+    (int_subscription_status_spells) as +1 on the day a spell begins and -1 on the day it ends, summed over the days: no
+    subscriptions × days. A spell that begins and ends within one day is in no day's count. canceled keeps every
+    subscription that ended (Stripe lists them so too). active, canceled, past_due and trialing - the doc's statuses -
+    have a row every day, zero or not; any other status Stripe has (incomplete, unpaid, paused, ...) has rows once it
+    occurs. -#}
 
 {{ config(indexes=[{'columns': ['date_day']}]) }}
 

@@ -1,5 +1,5 @@
-{#- Seed 003 BYOK adoption: generations on the prompt-ready page with the user's own key vs platform credits,
-    by ISO week (Monday, UTC) of the generate event and plan at the event. -#}
+{#- The Video Ready spec's BYOK adoption: generations on the prompt-ready page with the user's own key vs platform
+    credits, by ISO week (Monday, UTC) of the generate event and plan at the event. -#}
 
 {{ config(indexes=[{'columns': ['week_start']}, {'columns': ['plan_at_event']}]) }}
 

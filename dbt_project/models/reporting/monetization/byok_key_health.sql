@@ -1,5 +1,5 @@
-{#- Seed 003 BYOK key health as of now: stored (not deleted) user API keys by provider and the owner's current
-    plan; invalid-key rate = keys with is_valid false ÷ keys. -#}
+{#- The Video Ready spec's BYOK key health as of now: stored (not deleted) user API keys by provider and the owner's
+    current plan; invalid-key rate = keys with is_valid false ÷ keys. -#}
 
 with
 

@@ -1,4 +1,4 @@
-{#- Credit flows per day (UTC) from the seed 000 ledger, every calendar day (zero when none): credits
+{#- Credit flows per day (UTC) from the Dashboard Proposal's ledger, every calendar day (zero when none): credits
     purchased (purchase + plan_allocation), consumed (usage), refunded and expired, each as a positive
     number of credits, plus the signed net change. -#}
 

@@ -1,11 +1,10 @@
-{#- Seed 000 "Credits expiration date" (user_credits.expires_at): the credits users hold now, by the UTC day
-    they expire and the user's current plan. A user's whole available balance expires at their expires_at
-    (the app keeps one expiry date per user); users with no credits left or no expiry date, and users deleted
-    in the app, are left out. days_until_expiry = expires_on − the reporting date. expiring_credits are those
-    whose expires_at is still ahead of the reporting time; overdue_credits have passed it and are still in the
-    balance (the app has not yet written them off with an 'expiration' ledger entry). A snapshot: it is
-    rebuilt from the current balances on every build; credits already written off are credits_daily's
-    credits_expired. -#}
+{#- The Dashboard Proposal's "Credits expiration date" (user_credits.expires_at): the credits users hold now, by the UTC
+    day they expire and the user's current plan. A user's whole available balance expires at their expires_at (the app
+    keeps one expiry date per user); users with no credits left or no expiry date, and users deleted in the app, are
+    left out. days_until_expiry = expires_on − the reporting date. expiring_credits are those whose expires_at is still
+    ahead of the reporting time; overdue_credits have passed it and are still in the balance (the app has not yet
+    written them off with an 'expiration' ledger entry). A snapshot: it is rebuilt from the current balances on every
+    build; credits already written off are credits_daily's credits_expired. -#}
 
 {{ config(indexes=[{'columns': ['expires_on', 'plan'], 'unique': true}]) }}
 

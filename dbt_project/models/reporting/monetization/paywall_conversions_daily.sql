@@ -1,5 +1,5 @@
-{#- Seed 004 trend sparkline "paywall": conversions per day = completed_purchase paywall events, every day
-    of the calendar (zero when none). -#}
+{#- The Admin Analytics Plan's trend sparkline "paywall": conversions per day = completed_purchase paywall events, every
+    day of the calendar (zero when none). -#}
 
 {{ config(indexes=[{'columns': ['date_day'], 'unique': true}]) }}
 

@@ -1,4 +1,5 @@
-{#- The monetization funnel of seed 004 by the day (UTC) its journeys started and the plan at the view. -#}
+{#- The monetization funnel of the Admin Analytics Plan by the day (UTC) its journeys started and the plan at the
+    view. -#}
 
 {{ config(indexes=[{'columns': ['date_day']}, {'columns': ['plan_at_event']}]) }}
 

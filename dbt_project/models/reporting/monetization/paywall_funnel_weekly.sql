@@ -1,4 +1,5 @@
-{#- The monetization funnel of seed 004 by the ISO week (Monday, UTC) its journeys started and the plan at the view. -#}
+{#- The monetization funnel of the Admin Analytics Plan by the ISO week (Monday, UTC) its journeys started and the plan
+    at the view. -#}
 
 {{ config(indexes=[{'columns': ['week_start']}, {'columns': ['plan_at_event']}]) }}
 

@@ -1,4 +1,4 @@
-{#- Seed 003 next-step action mix on the prompt-ready page by ISO week (Monday, UTC): one row per week and
+{#- The Video Ready spec's next-step action mix on the prompt-ready page by ISO week (Monday, UTC): one row per week and
     action (copy prompt, open in Sora, share link, export PDF, export JSON), zero when not taken. -#}
 
 {{ config(indexes=[{'columns': ['week_start']}]) }}

@@ -1,4 +1,4 @@
-{#- Seed 003 prompt-ready page funnel by arrival day (UTC) and plan at the event:
+{#- The Video Ready spec's prompt-ready page funnel by arrival day (UTC) and plan at the event:
     arrived → any next-step action → generate (with credits or the user's own key). -#}
 
 {{ config(indexes=[{'columns': ['date_day']}, {'columns': ['plan_at_event']}]) }}

@@ -1,4 +1,4 @@
-{#- Seed 004 asset stats by upload day (UTC) and asset type: uploads, reuse and size buckets. -#}
+{#- The Admin Analytics Plan's asset stats by upload day (UTC) and asset type: uploads, reuse and size buckets. -#}
 
 {{ config(indexes=[{'columns': ['date_day']}, {'columns': ['asset_type']}]) }}
 

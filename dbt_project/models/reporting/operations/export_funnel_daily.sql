@@ -1,4 +1,4 @@
-{#- Seed 004 export funnel by the day (UTC) the export started and its format (mp4/webm/gif):
+{#- The Admin Analytics Plan's export funnel by the day (UTC) the export started and its format (mp4/webm/gif):
     success rate = completed ÷ all exports started that day (still-running ones included). -#}
 
 {{ config(indexes=[{'columns': ['date_day']}, {'columns': ['export_format']}]) }}

@@ -1,4 +1,4 @@
-{#- Seed 004 export funnel "top error messages from export_analytics": failed export events by error
+{#- The Admin Analytics Plan's export funnel "top error messages from export_analytics": failed export events by error
     message for each timeframe of int_timeframes (24h/7d/30d/all, each [window_start, reporting clock)). -#}
 
 {{ config(indexes=[{'columns': ['timeframe']}]) }}

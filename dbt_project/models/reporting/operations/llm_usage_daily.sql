@@ -1,4 +1,4 @@
-{#- Seed 004 LLM usage by day (UTC), provider and model: calls, tokens, response time and success. -#}
+{#- The Admin Analytics Plan's LLM usage by day (UTC), provider and model: calls, tokens, response time and success. -#}
 
 {{ config(indexes=[{'columns': ['date_day']}, {'columns': ['provider', 'model']}]) }}
 

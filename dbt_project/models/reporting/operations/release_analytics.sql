@@ -1,5 +1,5 @@
-{#- Seed 004 release analytics, one row per changelog entry: views, media coverage and the gap in days since
-    the previous published entry. Published = published_at set and not after the reporting clock. -#}
+{#- The Admin Analytics Plan's release analytics, one row per changelog entry: views, media coverage and the gap in days
+    since the previous published entry. Published = published_at set and not after the reporting clock. -#}
 
 with
 

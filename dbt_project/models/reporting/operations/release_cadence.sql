@@ -1,4 +1,4 @@
-{#- Seed 004 release analytics summary, one row per timeframe of its route (30d/90d/all, each
+{#- The Admin Analytics Plan's release analytics summary, one row per timeframe of its route (30d/90d/all, each
     [window_start, reporting clock)): entries published in the window, the median of their gaps in days to
     the previous published entry (publish cadence), views, and media coverage shares. -#}
 

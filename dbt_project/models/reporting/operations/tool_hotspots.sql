@@ -1,5 +1,5 @@
-{#- Seed 004 tool hotspots: LLM calls per tool for each timeframe of int_timeframes (24h/7d/30d/all, each
-    [window_start, reporting clock)), with errors, error rate and ranks by calls and by errors. -#}
+{#- The Admin Analytics Plan's tool hotspots: LLM calls per tool for each timeframe of int_timeframes (24h/7d/30d/all,
+    each [window_start, reporting clock)), with errors, error rate and ranks by calls and by errors. -#}
 
 {{ config(indexes=[{'columns': ['timeframe']}]) }}
 

@@ -1,9 +1,9 @@
-{#- Seed 000 "Success rate by template type": videos started per UTC day (the video's created_at) by the type
-    of template they were made from — the template's category, and its content_type for the other reading of
-    "type" — with their outcome now. success_rate = completed ÷ finished (completed or failed): a draft never
-    went to generation and a processing video has no outcome yet, so neither says whether the template works.
-    Videos made without a template form the '(no template)' baseline; videos whose template was deleted since
-    are '(deleted template)'. Only days and types with videos have rows. -#}
+{#- The Dashboard Proposal's "Success rate by template type": videos started per UTC day (the video's created_at) by the
+    type of template they were made from — the template's category, and its content_type for the other reading of "type"
+    — with their outcome now. success_rate = completed ÷ finished (completed or failed): a draft never went to
+    generation and a processing video has no outcome yet, so neither says whether the template works. Videos made
+    without a template form the '(no template)' baseline; videos whose template was deleted since are '(deleted
+    template)'. Only days and types with videos have rows. -#}
 
 {{ config(indexes=[{'columns': ['date_day']}]) }}
 

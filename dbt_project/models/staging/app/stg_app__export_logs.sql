@@ -1,6 +1,7 @@
-{#- Seed 001 export_logs. Unlike the other app tables, rows deleted in the app are kept: the app's only delete is
-    its nightly cron removing logs older than 30 days (seed 001 "Cleanup old exports"), a retention rule of the app
-    database, not a correction; the warehouse keeps the audit history. purged_at says when a row was found gone. -#}
+{#- The Creator Dashboard doc's export_logs. Unlike the other app tables, rows deleted in the app are kept: the app's
+    only delete is its nightly cron removing logs older than 30 days (the Creator Dashboard doc's "Cleanup old
+    exports"), a retention rule of the app database, not a correction; the warehouse keeps the audit history. purged_at
+    says when a row was found gone. -#}
 
 with
 

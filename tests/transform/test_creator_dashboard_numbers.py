@@ -1,5 +1,5 @@
-"""Seed 001's numbers recomputed on the demo world straight from staging, with the doc's own SQL where it gives
-one, agree with the marts exactly.
+"""The Creator Dashboard doc's numbers recomputed on the demo world straight from staging, with the doc's own SQL where
+it gives one, agree with the marts exactly.
 
 Each check is an independent reading of the doc, not a copy of the model: the engagement tiers run the doc's CASE
 over each entity's last action, videos and average completion at NOW() = the end of the reporting day; the daily
@@ -92,7 +92,7 @@ def _mismatches(conn, expected: str, actual: str) -> tuple[int, list]:
     ("users", USER_TIERS, "SELECT user_id, engagement_tier FROM marts.fct_user_engagement_daily"
                           " WHERE date_day = (SELECT max(date_day) FROM marts.fct_user_engagement_daily)"),
 ])
-def test_todays_tiers_are_the_seed_001_sql(built_marts, population, expected, actual):
+def test_todays_tiers_are_the_creator_dashboard_doc_sql(built_marts, population, expected, actual):
     with connect(role_url("transformer")) as conn:
         rows, differ = _mismatches(conn, expected, actual)
         tiers = dict(conn.execute(f"SELECT tier, count(*) FROM ({expected}) AS e GROUP BY tier").fetchall())
@@ -101,7 +101,7 @@ def test_todays_tiers_are_the_seed_001_sql(built_marts, population, expected, ac
     assert {"inactive", "at_risk", "low_engagement", "engaged", "moderate"} <= tiers.keys(), tiers
 
 
-def test_creator_daily_active_students_are_the_seed_001_view(built_marts):
+def test_creator_daily_active_students_are_the_creator_dashboard_doc_view(built_marts):
     doc_view = """
         SELECT creator_id, DATE(last_watched_at) AS activity_date, COUNT(DISTINCT student_id) AS active_count,
                COUNT(DISTINCT video_id) AS videos_watched, SUM(watch_duration_seconds) AS total_watch_time_seconds
