@@ -155,7 +155,7 @@ def test_the_gx_project_file_holds_no_warehouse_password(built_marts):
     from expectations.suite import load_suites
 
     settings = get_settings()
-    suite = load_suites()["marts.content_daily_kpis"]
+    suite = load_suites()["marts.mrr_daily"]
     assert run_suite(suite, role_url("transformer"), "reliability-secrets").outcomes  # the checks really ran
     config = next((settings.home / "gx").rglob("great_expectations.yml"))
     assert settings.role_passwords["transformer"] not in config.read_text()
