@@ -43,7 +43,7 @@
         -- The same totals from the activity the warehouse holds now: a deleted video or view makes them differ.
         select
             activity.{{ key }},
-            sum(activity.videos) as videos_to_date,
+            cast(sum(activity.videos) as bigint) as videos_to_date,
             sum(activity.completion_points) / nullif(sum(activity.completion_base), 0) as avg_completion,
             count(case when activity.is_active then 1 end) as active_days_to_date,
             max(case when activity.is_active then activity.activity_date end) as last_active_date
@@ -196,7 +196,7 @@ to_date as (
         date_day,
         is_day,
         max(activity_date) over running as last_active_date,
-        coalesce(sum(videos) over running, 0) as videos_to_date,
+        cast(coalesce(sum(videos) over running, 0) as bigint) as videos_to_date,
         sum(completion_points) over running / nullif(sum(completion_base) over running, 0) as avg_completion,
         count(activity_date) over running as active_days_to_date,
         max(loaded_at) over running as activity_loaded_at

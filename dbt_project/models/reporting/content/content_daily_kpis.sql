@@ -57,17 +57,18 @@ finished_per_day as (
 
 running_totals as (
 
+    -- Counts stay bigint (sum() of a bigint is numeric: the contract says bigint).
     select
         days.date_day,
-        sum(coalesce(created_per_day.videos_created, 0)) over (
+        cast(sum(coalesce(created_per_day.videos_created, 0)) over (
             order by days.date_day rows between unbounded preceding and current row
-        ) as total_videos,
-        sum(coalesce(finished_per_day.videos_finished, 0)) over (
+        ) as bigint) as total_videos,
+        cast(sum(coalesce(finished_per_day.videos_finished, 0)) over (
             order by days.date_day rows between unbounded preceding and current row
-        ) as videos_finished_to_date,
-        sum(coalesce(created_per_day.drafts_created, 0)) over (
+        ) as bigint) as videos_finished_to_date,
+        cast(sum(coalesce(created_per_day.drafts_created, 0)) over (
             order by days.date_day rows between unbounded preceding and current row
-        ) as open_drafts,
+        ) as bigint) as open_drafts,
         coalesce(finished_per_day.videos_completed_on_day, 0) as videos_completed_on_day
     from days
     left join created_per_day on days.date_day = created_per_day.created_on
@@ -89,8 +90,8 @@ exports as (
 
     select
         export_date as created_on,
-        sum(exports_total) as exports,
-        sum(exports_completed) as exports_completed
+        cast(sum(exports_total) as bigint) as exports,
+        cast(sum(exports_completed) as bigint) as exports_completed
     from {{ ref('int_exports_daily') }}
     group by export_date
 

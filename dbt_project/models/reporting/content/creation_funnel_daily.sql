@@ -31,7 +31,7 @@ per_day as (
         count(case when status = 'failed' then 1 end) as videos_failed,
         count(case when status = 'processing' then 1 end) as videos_still_processing,
         count(case when status = 'draft' then 1 end) as videos_still_draft,
-        avg(minutes_to_complete) as avg_minutes_to_complete,
+        cast(avg(minutes_to_complete) as numeric) as avg_minutes_to_complete,
         sum(case when status = 'completed' then credits_used else 0 end) as credits_on_completed
     from videos
     group by created_on

@@ -29,7 +29,7 @@ select
     count(case when status = 'completed' then 1 end) as exports_completed,
     count(case when status = 'failed' then 1 end) as exports_failed,
     count(case when status in ('pending', 'processing') then 1 end) as exports_in_progress,
-    avg(case when status = 'completed' then seconds_to_complete end) as avg_seconds_to_complete,
+    cast(avg(case when status = 'completed' then seconds_to_complete end) as numeric) as avg_seconds_to_complete,
     coalesce(sum(case when status = 'completed' then file_size_bytes end), 0) as bytes_exported
 from logs
 group by creator_id, date_day, export_type, export_format

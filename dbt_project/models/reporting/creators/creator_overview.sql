@@ -68,7 +68,7 @@ session_lengths as (
 
     select
         creator_id,
-        avg(session_minutes) as avg_session_minutes
+        cast(avg(session_minutes) as numeric) as avg_session_minutes
     from {{ ref('int_chat_sessions') }}
     group by creator_id
 

@@ -28,8 +28,8 @@ per_table as (
         max(finished_at) as last_load_at,
         max(case when status = 'ok' then finished_at end) as last_success_at,
         count(case when is_last_24h then 1 end) as loads_last_24h,
-        coalesce(sum(case when is_last_24h then rows_changed end), 0) as rows_changed_last_24h,
-        coalesce(sum(case when is_last_24h then rows_quarantined end), 0) as rows_quarantined_last_24h
+        cast(coalesce(sum(case when is_last_24h then rows_changed end), 0) as bigint) as rows_changed_last_24h,
+        cast(coalesce(sum(case when is_last_24h then rows_quarantined end), 0) as bigint) as rows_quarantined_last_24h
     from loads
     group by source_name, table_name
 

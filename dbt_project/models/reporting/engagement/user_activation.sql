@@ -77,7 +77,8 @@ select
     first_prompt_at,
     first_scene_at,
     first_export_at,
-    {{ dbt.datediff('signed_up_at', 'first_prompt_at', 'second') }} / 3600.0 as hours_to_first_prompt,  -- noqa: LT05
-    {{ dbt.datediff('first_prompt_at', 'first_scene_at', 'second') }} / 3600.0 as hours_prompt_to_first_scene,  -- noqa: LT05
-    {{ dbt.datediff('first_scene_at', 'first_export_at', 'second') }} / 3600.0 as hours_scene_to_first_export  -- noqa: LT05
+    -- dbt.datediff in seconds is double precision on PostgreSQL; published measures are numeric (the contract).
+    cast({{ dbt.datediff('signed_up_at', 'first_prompt_at', 'second') }} / 3600.0 as numeric) as hours_to_first_prompt,  -- noqa: LT05
+    cast({{ dbt.datediff('first_prompt_at', 'first_scene_at', 'second') }} / 3600.0 as numeric) as hours_prompt_to_first_scene,  -- noqa: LT05
+    cast({{ dbt.datediff('first_scene_at', 'first_export_at', 'second') }} / 3600.0 as numeric) as hours_scene_to_first_export  -- noqa: LT05
 from steps

@@ -40,9 +40,9 @@ months as (
         max(case when day_of_month_desc = 1 then mrr_usd end) as ending_mrr_usd,
         max(case when day_of_month_asc = 1 then paying_customers end) as starting_paying_customers,
         max(case when day_of_month_desc = 1 then paying_customers end) as ending_paying_customers,
-        sum(new_customers) as new_customers,
-        sum(reactivated_customers) as reactivated_customers,
-        sum(churned_customers) as churned_customers,
+        cast(sum(new_customers) as bigint) as new_customers,
+        cast(sum(reactivated_customers) as bigint) as reactivated_customers,
+        cast(sum(churned_customers) as bigint) as churned_customers,
         max(case when day_of_month_desc = 1 then arpu_usd end) as ending_arpu_usd
 
     from daily

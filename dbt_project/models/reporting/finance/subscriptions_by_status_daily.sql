@@ -112,9 +112,9 @@ grid as (
 select
     date_day,
     status,
-    sum(entered - exited) over (
+    cast(sum(entered - exited) over (
         partition by status order by date_day rows between unbounded preceding and current row
-    ) as subscriptions,
+    ) as bigint) as subscriptions,
     entered,
     exited
 from grid

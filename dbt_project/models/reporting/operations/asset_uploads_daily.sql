@@ -32,7 +32,7 @@ per_day as (
         count(*) as uploads,
         count(case when is_reuse then 1 end) as uploads_reusing_earlier_asset,
         count(case when is_reused then 1 end) as uploads_reused,
-        sum(file_size_bytes) as total_bytes,
+        cast(sum(file_size_bytes) as bigint) as total_bytes,
         count(case when size_bucket = '<1MB' then 1 end) as uploads_under_1mb,
         count(case when size_bucket = '1-10MB' then 1 end) as uploads_1_to_10mb,
         count(case when size_bucket = '10-100MB' then 1 end) as uploads_10_to_100mb,
