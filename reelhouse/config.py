@@ -100,6 +100,12 @@ class Settings:
     # How long one Stripe request may keep retrying 429s, 5xx and network errors (waits included) before its
     # resource fails (ingestion/stripe/client.py).
     stripe_retry_budget_seconds: float = 600.0
+    # A Stripe first load or full resync lists each resource in `created` slices with this many concurrent listers,
+    # all under one token bucket of this many requests a second (ingestion/stripe/slices.py). Stripe's documented
+    # defaults: 100 requests/s per account in live mode (25 in a sandbox) and 25/s per endpoint; the listers of one
+    # resource share one endpoint (GET /v1/<resource>), so 20 keeps under it and leaves the account room.
+    stripe_listers: int = 4
+    stripe_requests_per_second: float = 20.0
     # The local Dagster instance's folder (orchestration/lib/instance.py); None: `dagster` in the state folder.
     dagster_home: Path | None = None
     # The schedules' crons (UTC), checked here like every setting.
@@ -186,6 +192,15 @@ class _Environment:
             return default
         if not value.strip().isdigit() or not 1 <= int(value) <= 65535:
             self.bad(name, value, "a TCP port number from 1 to 65535")
+            return default
+        return int(value)
+
+    def integer(self, name: str, default: int, low: int, high: int, unit: str) -> int:
+        value = self.text(name)
+        if value is None:
+            return default
+        if not value.strip().isdigit() or not low <= int(value) <= high:
+            self.bad(name, value, f"a whole number of {unit} from {low} to {high}")
             return default
         return int(value)
 
@@ -413,6 +428,8 @@ def get_settings() -> Settings:
         superset=_superset_settings(env, home),
         app_late_row_window=timedelta(hours=env.number("APP_LATE_ROW_WINDOW_HOURS", 24, 0, 24 * 366, "hours")),
         stripe_retry_budget_seconds=env.number("STRIPE_RETRY_BUDGET_SECONDS", 600.0, 1, 3600, "seconds"),
+        stripe_listers=env.integer("STRIPE_LISTERS", 4, 1, 16, "listers"),
+        stripe_requests_per_second=env.number("STRIPE_REQUESTS_PER_SECOND", 20.0, 1, 1000, "requests a second"),
         dagster_home=env.folder("DAGSTER_HOME", home / "dagster"),
         hourly_refresh_cron=env.cron("HOURLY_REFRESH_CRON", "0 * * * *"),
         weekly_report_cron=env.cron("WEEKLY_REPORT_CRON", "0 8 * * 1"),

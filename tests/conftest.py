@@ -19,6 +19,8 @@ def reelhouse_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ["REELHOUSE_PG_PORT"] = str(free_port())
     os.environ["STRIPE_SERVER_PORT"] = str(free_port())
     os.environ["REELHOUSE_AS_OF"] = DEMO_AS_OF  # marts measure 24h/7d/30d windows from the demo clock
+    # The local Stripe server has no rate limit to respect (tests/ingestion/test_stripe_slices.py checks the limiter).
+    os.environ["STRIPE_REQUESTS_PER_SECOND"] = "1000"
     # A private Superset port; its virtualenv is shared with the checkout (installed once, ~2 minutes).
     os.environ["SUPERSET_URL"] = f"http://127.0.0.1:{free_port()}"
     os.environ.setdefault("SUPERSET_VENV", str(REPO_ROOT / ".reelhouse" / "superset" / "venv"))

@@ -50,6 +50,8 @@ BAD_VALUES = {
     "SUPERSET_CACHE_REDIS_URL": ("redis:6379", "a URL like redis://"),
     "DAGSTER_HOME": ("{file}/dagster", "a folder Reelhouse can create and write"),
     "STRIPE_RETRY_BUDGET_SECONDS": ("0", "a number of seconds"),
+    "STRIPE_LISTERS": ("4.5", "a whole number of listers from 1 to 16"),
+    "STRIPE_REQUESTS_PER_SECOND": ("0.5", "a number of requests a second from 1 to 1000"),
 }
 SECRET_TEXT = re.compile(r"s3cret[-\w]*")
 

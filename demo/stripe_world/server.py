@@ -401,7 +401,7 @@ def create_app(store_url: str, api_key: str, faults: Faults | None = None) -> St
         for name in ("rate_limited", "server_errors", "delay_seconds", "retry_after"):
             if name in changes:
                 setattr(api.faults, name, changes[name])
-        return JSONResponse({"ok": True})
+        return JSONResponse({"ok": True, "requests_seen": api.faults.requests_seen})  # a server in another process
 
     app = Starlette(routes=[
         Route("/__faults", faults_endpoint, methods=["POST"]),

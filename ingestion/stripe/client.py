@@ -8,12 +8,17 @@ An invoice embeds only its first lines (10; `lines.has_more` says more exist). E
 (listed or retrieved) has all of them: the rest are read from `GET /v1/invoices/<id>/lines`, page by page, appended
 to `lines.data` in Stripe's order, and `has_more` set to false. The invoice row then holds one consistent version of
 the whole invoice, and staging unnests its lines as for any invoice (see `complete_lines`).
+
+Every request a load makes (listing pages, probes, the clock, invoice lines, retrieves; each retry of one too) first
+takes a token from one `RateLimiter`, shared by every thread of the load (ingestion/stripe/slices.py), so parallel
+listers stay under `STRIPE_REQUESTS_PER_SECOND` together.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -70,6 +75,38 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         step = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return step / 2 + self.jitter() * step / 2
+
+
+class RateLimiter:
+    """A token bucket shared by every thread that calls `acquire`: on average at most `rate` requests a second, at
+    most `burst` at once after a pause. In any span of t seconds it grants at most `burst + rate * t` requests.
+
+    A caller that finds the bucket empty reserves the next free slot under the lock (the bucket goes negative) and
+    sleeps outside it until then, so threads are served in turn and none can overtake a reserved slot. `clock` and
+    `sleep` are injectable: a test can check the schedule without waiting for it.
+    """
+
+    def __init__(self, rate: float, burst: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("a rate limiter needs rate > 0 and burst >= 1")
+        self.rate, self.burst = rate, burst
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._tokens = burst
+        self._at = clock()
+
+    def acquire(self) -> float:
+        """Wait for this request's slot; returns the seconds waited."""
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            self._tokens -= 1
+            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
+        if wait > 0:
+            self._sleep(wait)
+        return wait
 
 
 def safe(message: str, api_key: str) -> str:
@@ -149,15 +186,25 @@ def raw_json(obj: stripe.StripeObject) -> dict:
 
 
 class Stripe:
-    """The requests the loader and the webhook receiver make, each retried by the policy, answers as raw JSON."""
+    """The requests the loader and the webhook receiver make, each retried by the policy, answers as raw JSON;
+    with a `limiter`, every request (each retry too) waits for its token first. One instance serves many threads:
+    the SDK keeps an HTTP session per thread."""
 
-    def __init__(self, api_key: str, api_base: str, policy: RetryPolicy) -> None:
+    def __init__(self, api_key: str, api_base: str, policy: RetryPolicy, limiter: RateLimiter | None = None) -> None:
         self.client = make_client(api_key, api_base, policy)
         self.api_key = api_key
         self.policy = policy
+        self.limiter = limiter
 
     def call(self, fetch: Callable[[], Any]) -> dict:
-        return raw_json(call_with_retries(fetch, self.policy, self.api_key))
+        limiter = self.limiter
+
+        def limited() -> Any:
+            if limiter is not None:
+                limiter.acquire()
+            return fetch()
+
+        return raw_json(call_with_retries(limited, self.policy, self.api_key))
 
     def clock(self) -> datetime:
         """Now on Stripe's own timeline, to stamp what a request is about to return: the `created` of the newest

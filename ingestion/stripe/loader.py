@@ -37,9 +37,16 @@ change may never be seen: the run says so (a warning in the log and in each reso
 the data-health board shows) and resyncs every resource in full. The need is kept in each resource's cursor
 until that resource's resync commits, so a resync that fails is done again by the next run.
 
-A resource's rows and its cursor commit in one transaction; any failure (Stripe, a warehouse error such as a
-permission refused on one raw table, a bug) rolls that resource back, leaves its cursor, writes a failed audit
-row with the cause, and the other resources still load. Only a lost warehouse connection ends the load.
+A first load or a full resync (asked for, owed after an events gap, or left in progress by a killed or failed
+run) lists each resource in parallel `created` slices, each with its own cursor, under one shared rate limit
+(ingestion/stripe/slices.py): every page commits with its slice's cursor, and the resource's cursor moves, with
+the delete reconciliation, only once every slice is done. An incremental listing (`created[gte]` = the cursor:
+an hour's new objects) is one request at a time, its rows and its cursor in one transaction.
+
+Any failure (Stripe, a warehouse error such as a permission refused on one raw table, a bug) fails that resource
+alone: its open transaction rolls back, its cursor stays, a failed audit row says the cause (and, for a sliced
+listing, what is kept for the next run to resume), and the other resources still load. Only a lost warehouse
+connection ends the load.
 """
 
 from __future__ import annotations
@@ -62,6 +69,7 @@ from ingestion.common.ops import (
     write_cursor,
 )
 from ingestion.stripe.client import (
+    RateLimiter,
     RetryPolicy,
     Stripe,
     StripeKeyRejected,
@@ -81,6 +89,7 @@ from ingestion.stripe.raw import (
     RESOURCES,
     RETRIEVE_PARAMS,
     TABLE_OF_OBJECT,
+    Written,
     ensure_raw_tables,
     land,
     mark_deleted,
@@ -88,10 +97,11 @@ from ingestion.stripe.raw import (
     row,
     store_events,
 )
+from ingestion.stripe.slices import ListingProgress, SlicedListing, ensure_slice_tables, finish, read_plan
 from reelhouse.warehouse import connect
 
 __all__ = ["AMOUNT_FIELD", "EMBEDDED_TABLES", "EVENTS_DDL", "LIST_PARAMS", "OBJECT_DDL", "RESOURCES", "TABLE_OF_OBJECT",
-           "RetryPolicy", "StripeLoadError", "call_with_retries", "load_stripe"]
+           "ListingProgress", "RetryPolicy", "StripeLoadError", "call_with_retries", "load_stripe"]
 
 log = logging.getLogger(__name__)
 
@@ -118,26 +128,29 @@ def _not_after_now(created: int) -> int:
 
 
 class StripeLoader:
-    def __init__(self, stripe: Stripe, conn: psycopg.Connection, load_id: str) -> None:
+    def __init__(self, stripe: Stripe, conn: psycopg.Connection, load_id: str, *, warehouse_url: str = "",
+                 listers: int = 1, on_listing: Callable[[ListingProgress], None] | None = None) -> None:
         self.stripe = stripe
         self.conn = conn
         self.load_id = load_id
+        self.warehouse_url = warehouse_url  # the sliced listing's threads open their own connections
+        self.listers = listers
+        self.on_listing = on_listing
+        # resource -> what its failed sliced listing committed for the next run to resume: a line, the rows
+        self.kept: dict[str, tuple[str, Written]] = {}
 
     def load_resource(self, resource: str, full_resync: bool) -> TableLoadResult:
         result = TableLoadResult(SOURCE, resource)
         cursor = read_cursor(self.conn, SOURCE, resource)
         result.cursor_before = cursor
         result.warning = (cursor or {}).get(RESYNC)
-        full = full_resync or cursor is None or result.warning is not None
-        params: dict[str, Any] = dict(LIST_PARAMS.get(resource, {}))
-        if not full:
-            params["created"] = {"gte": cursor["created"]}
-        newest = (cursor or {}).get("created", 0) if not full else 0
+        in_progress = bool(read_plan(self.conn, resource))  # a sliced listing a killed or failed run left
+        if full_resync or cursor is None or result.warning is not None or in_progress:
+            return self._load_in_slices(resource, result)
+        params: dict[str, Any] = {**LIST_PARAMS.get(resource, {}), "created": {"gte": cursor["created"]}}
+        newest = cursor.get("created", 0)
         with self.conn.transaction():
             ensure_raw_tables(self.conn, [resource, *([EXPANDED[resource][1]] if resource in EXPANDED else [])])
-            if full:
-                self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _stripe_listed (id text PRIMARY KEY)")
-                self.conn.execute("TRUNCATE _stripe_listed")
             asked_at = self.stripe.clock()
             for items in self.stripe.pages(resource, params):
                 written = land(self.conn, resource, [(o, asked_at, None) for o in items])
@@ -145,13 +158,27 @@ class StripeLoader:
                 result.updated += written.updated
                 result.deleted += written.deleted
                 newest = max(newest, *(o["created"] for o in items))
-                if full:
-                    with self.conn.cursor().copy("COPY _stripe_listed (id) FROM STDIN") as copy:
-                        for o in items:
-                            copy.write_row((o["id"],))
-            if full:
-                self._reconcile(resource, result)
             result.cursor_after = {"created": _not_after_now(newest)}
+            write_cursor(self.conn, SOURCE, resource, result.cursor_after)
+        return result
+
+    def _load_in_slices(self, resource: str, result: TableLoadResult) -> TableLoadResult:
+        """The full listing in slices; then, in one transaction, the reconciliation, the cursor, the plan's end."""
+        ensure_raw_tables(self.conn, [resource, *([EXPANDED[resource][1]] if resource in EXPANDED else [])])
+        self.conn.commit()
+        listing = SlicedListing(self.stripe, self.warehouse_url, resource, self.listers, self.on_listing)
+        try:
+            listing.run(self.conn)
+        finally:
+            result.inserted += listing.written.inserted
+            result.updated += listing.written.updated
+            result.deleted += listing.written.deleted
+            if listing.listed or any(piece.done for piece in listing.slices):
+                self.kept[resource] = (listing.kept(), listing.written)
+        self.kept.pop(resource, None)
+        with self.conn.transaction():
+            self._reconcile(resource, result)
+            result.cursor_after = {"created": _not_after_now(finish(self.conn, resource))}
             write_cursor(self.conn, SOURCE, resource, result.cursor_after)
         return result
 
@@ -159,7 +186,8 @@ class StripeLoader:
         """Every live raw row the full listing did not return: retrieved; deleted or 404 -> `_deleted_at`."""
         missing = [r[0] for r in self.conn.execute(
             f"SELECT t.id FROM raw_stripe.{resource} t WHERE t._deleted_at IS NULL"  # noqa: S608
-            " AND NOT EXISTS (SELECT FROM _stripe_listed l WHERE l.id = t.id) ORDER BY t.id")]
+            " AND NOT EXISTS (SELECT FROM ops.stripe_listed l WHERE l.resource = %s AND l.id = t.id) ORDER BY t.id",
+            (resource,))]
         asked_at = self.stripe.clock() if missing else None
         for object_id in missing:
             current = self.stripe.retrieve(resource, object_id, RETRIEVE_PARAMS.get(resource))
@@ -227,8 +255,10 @@ def _require_resync(conn: psycopg.Connection, reason: str) -> None:
         write_cursor(conn, SOURCE, resource, {**cursor, RESYNC: reason})
 
 
-def _failure(conn: psycopg.Connection, resource: str, exc: Exception, api_key: str) -> TableLoadResult:
-    """The failed result of a resource: its transaction rolled back, its cursor untouched, the cause in one line."""
+def _failure(conn: psycopg.Connection, resource: str, exc: Exception, api_key: str,
+             kept: tuple[str, Written] | None = None) -> TableLoadResult:
+    """The failed result of a resource: its open transaction rolled back, its cursor untouched, the cause in one
+    line; for a sliced listing, then what it committed for the next run (counted in the result's rows)."""
     if isinstance(exc, StripeLoadError):
         message = str(exc)
     elif isinstance(exc, psycopg.Error):
@@ -236,12 +266,14 @@ def _failure(conn: psycopg.Connection, resource: str, exc: Exception, api_key: s
         message = f"warehouse: {warehouse_write_failure(exc, RAW_SCHEMA, table)}"
     else:
         message = f"{type(exc).__name__}: {first_line(exc)}"
-    message = safe(message, api_key)
+    message = safe(message + (f"; {kept[0]}" if kept else ""), api_key)
     conn.rollback()
     cursor = read_cursor(conn, SOURCE, resource)
     conn.rollback()
     result = TableLoadResult(SOURCE, resource, status="failed", error=message, cursor_before=cursor,
                              cursor_after=cursor)
+    if kept:
+        result.inserted, result.updated, result.deleted = kept[1].inserted, kept[1].updated, kept[1].deleted
     log.warning("Stripe %s failed: %s", resource, message)
     return result
 
@@ -255,20 +287,36 @@ def load_stripe(
     full_resync: bool = False,
     policy: RetryPolicy | None = None,
     on_progress: Callable[[str], None] | None = None,
+    listers: int | None = None,
+    requests_per_second: float | None = None,
+    on_listing: Callable[[ListingProgress], None] | None = None,
 ) -> list[TableLoadResult]:
     """Load the resources (in RESOURCES order, whatever order they are named in), then the events; a failing
-    resource is reported and the rest still load."""
+    resource is reported and the rest still load.
+
+    `on_progress(resource)` is called as each resource (and the events) is done; `on_listing` as a sliced listing
+    commits a page or finishes a slice (called from the listers' threads). `listers` and `requests_per_second`
+    default to the STRIPE_LISTERS and STRIPE_REQUESTS_PER_SECOND settings.
+    """
     policy = policy or RetryPolicy()
+    if listers is None or requests_per_second is None:
+        from reelhouse.config import get_settings
+
+        settings = get_settings()
+        listers = settings.stripe_listers if listers is None else listers
+        requests_per_second = settings.stripe_requests_per_second if requests_per_second is None \
+            else requests_per_second
     unknown = sorted(set(resources or []) - set(RESOURCES) - {"events"})
     if unknown:
         raise StripeLoadError(f"unknown Stripe resource(s): {', '.join(unknown)}; known: {', '.join(RESOURCES)}")
     wanted = set(resources or RESOURCES)
     order = [resource for resource in RESOURCES if resource in wanted] + ["events"]
-    stripe = Stripe(api_key, api_base, policy)
+    stripe = Stripe(api_key, api_base, policy, RateLimiter(requests_per_second))
     load_id = new_load_id()
     results: list[TableLoadResult] = []
     with connect(warehouse_url) as conn:
         ensure_ops_tables(conn)
+        ensure_slice_tables(conn)
         conn.commit()
         try:  # every raw table exists from the first run on; a table that cannot be made fails its resource alone
             ensure_raw_tables(conn, [*RESOURCES, *EMBEDDED_TABLES, "events"])
@@ -282,7 +330,8 @@ def load_stripe(
             log.warning("%s", gap)
             _require_resync(conn, gap)
             conn.commit()
-        loader = StripeLoader(stripe, conn, load_id)
+        loader = StripeLoader(stripe, conn, load_id, warehouse_url=warehouse_url, listers=listers,
+                              on_listing=on_listing)
         rejected: str | None = None
         for resource in order:
             if rejected:  # no request can succeed with this key: record the rest as failed, ask no more
@@ -294,7 +343,7 @@ def load_stripe(
                 except Exception as exc:  # noqa: BLE001 - every failure is that resource's, except a lost connection
                     if conn.broken:
                         raise
-                    result = _failure(conn, resource, exc, api_key)
+                    result = _failure(conn, resource, exc, api_key, loader.kept.pop(resource, None))
                     if isinstance(exc, StripeKeyRejected):
                         rejected = result.error
             if result.warning and result.ok and resource != "events":

@@ -64,7 +64,7 @@ def run_ingestion(sources: list[Source], full_refresh: bool = False, console: Co
     """
     from ingestion.app_db import TableProgress, load_app_tables
     from ingestion.costs import load_costs
-    from ingestion.stripe import RESOURCES, load_stripe
+    from ingestion.stripe import RESOURCES, ListingProgress, load_stripe
 
     settings = get_settings()
     initialise_warehouse(settings)
@@ -89,9 +89,17 @@ def run_ingestion(sources: list[Source], full_refresh: bool = False, console: Co
                 on_progress=on_table))
         if Source.stripe in sources:
             task = progress.add_task("stripe: resources and events", total=len(RESOURCES) + 1)
+            listings: dict[str, int] = {}
+
+            def on_listing(update: ListingProgress) -> None:  # a first load or full resync, in slices
+                if update.resource not in listings:
+                    listings[update.resource] = progress.add_task(f"stripe: {update.resource}", total=None)
+                progress.update(listings[update.resource], completed=update.listed,
+                                description=f"stripe: {update.resource}, slices {update.slices_done}/{update.slices}")
+
             results += _load_source(Source.stripe, lambda: load_stripe(
                 settings.stripe_api_key, stripe_api_base or settings.stripe_api_base, loader_url,
-                full_resync=full_refresh, on_progress=lambda _: progress.advance(task)))
+                full_resync=full_refresh, on_progress=lambda _: progress.advance(task), on_listing=on_listing))
     return results
 
 
