@@ -13,7 +13,14 @@ touches your warehouse. It generates a demo world, then measures, for the same t
      subprocess of dlt's own virtualenv (DLT_VENV, created on first use, while the world is generated;
      dlt would fight the project's Dagster/dbt pins) timing its own `pipeline.run`;
   4. an hourly delta after `demo advance --hours 1` (the incremental path);
-and the peak RSS of the loader process and of each dlt process. Prints Markdown tables for BENCHMARKS.md.
+and the peak RSS of the loader process and of each dlt process; then
+  5. Stripe's first load, one lister against `--stripe-listers` parallel slices (ingestion/stripe/slices.py) under
+     the default rate limit (STRIPE_REQUESTS_PER_SECOND), objects/s: the world's Stripe account grown to about
+     `--stripe-objects` by older copies of its objects, served by the demo server in a process of its own (as
+     api.stripe.com is), once with `--stripe-latency-ms` added to every request (the server's delay fault: the
+     round trip a real account pays, which parallel listers overlap) and once without (this machine's own limit);
+     each run into a fresh warehouse database. `--stripe-only` runs just this part.
+Prints Markdown tables for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -99,10 +108,134 @@ def run_dlt(python: Path, run: DltRun, dataset: str, source_url: str, warehouse_
     return {**json.loads(done.stdout.strip().splitlines()[-1]), "process_seconds": process_seconds}
 
 
+# The demo Stripe server in a process of its own: the loader's threads do not share a GIL with it, as they do not with
+# api.stripe.com. It prints its base URL and serves until its stdin closes.
+STRIPE_SERVER = textwrap.dedent("""
+    import sys
+    from demo.stripe_world.background import running_stripe_server
+    with running_stripe_server(sys.argv[1], sys.argv[2]) as server:
+        print(server.base_url, flush=True)
+        sys.stdin.read()
+""")
+
+
+def grow_stripe_account(store_url: str, target: int) -> tuple[int, int]:
+    """Older copies of every object the loader lists (new ids, `created` moved back by the account's span per
+    copy) until the account holds about `target` of them; returns (objects, copies)."""
+    from ingestion.stripe.raw import RESOURCES, TABLE_OF_OBJECT
+    from reelhouse.warehouse import connect
+
+    kinds = [kind for kind, table in TABLE_OF_OBJECT.items() if table in RESOURCES]
+    with connect(store_url) as conn:
+        count, oldest, newest = conn.execute(
+            "SELECT count(*), min(created), max(created) FROM stripe.objects WHERE object_type = ANY(%s)"
+            " AND NOT deleted", (kinds,)).fetchone()
+        copies = max(0, -(-target // max(count, 1)) - 1)
+        if copies:
+            conn.execute(
+                "INSERT INTO stripe.objects (id, object_type, created, customer, status, data, deleted)"
+                " SELECT o.id || '_c' || k, o.object_type, o.created - k * %(shift)s::bigint, o.customer, o.status,"
+                " jsonb_set(jsonb_set(o.data, '{id}', to_jsonb(o.id || '_c' || k)), '{created}',"
+                " to_jsonb(o.created - k * %(shift)s::bigint)), false"
+                " FROM stripe.objects o, generate_series(1, %(copies)s) AS k"
+                " WHERE o.object_type = ANY(%(kinds)s) AND NOT o.deleted",
+                {"shift": newest - oldest + 86_400, "copies": copies, "kinds": kinds})
+            conn.commit()
+            conn.autocommit = True
+            conn.execute("ANALYZE stripe.objects")
+    return count * (copies + 1), copies
+
+
+def stripe_server_call(base_url: str, api_key: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Switch the server's faults; returns its answer, with the number of API requests it has served."""
+    request = urllib.request.Request(f"{base_url}/__faults", data=json.dumps(changes).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {api_key}"})
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - our own local server
+        return json.loads(answer.read())
+
+
+def stripe_first_load(base_url: str, api_key: str, listers: int, latency: float, name: str) -> dict[str, Any]:
+    """One first load of every Stripe resource into a fresh warehouse database; the resources' share, measured up
+    to the moment the last resource is done (the events pass that follows is not sliced and not counted)."""
+    from psycopg import sql
+
+    from ingestion.stripe import RESOURCES, load_stripe
+    from reelhouse.config import as_role, get_settings
+    from reelhouse.warehouse import admin_url, connect
+    from reelhouse.warehouse.bootstrap import prepare_database
+
+    with connect(admin_url("postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    owner = admin_url(name)
+    prepare_database(owner)
+    loader = as_role(owner, "loader", get_settings().role_passwords["loader"])
+    before = stripe_server_call(base_url, api_key, {"delay_seconds": latency})["requests_seen"]
+    marks: dict[str, Any] = {}
+
+    def on_progress(resource: str) -> None:
+        if resource == RESOURCES[-1]:
+            marks["seconds"] = time.perf_counter() - started
+            # not measured: the events pass goes without the emulated latency (its retrieves would take minutes)
+            marks["requests"] = stripe_server_call(base_url, api_key, {"delay_seconds": 0})["requests_seen"] - before
+            with connect(owner) as conn:  # what the listings landed, before the events pass adds any
+                marks["objects"] = sum(conn.execute(sql.SQL("SELECT count(*) FROM raw_stripe.{}").format(
+                    sql.Identifier(table))).fetchone()[0] for table in RESOURCES)
+
+    started = time.perf_counter()
+    results = load_stripe(api_key, base_url, loader, listers=listers, on_progress=on_progress)
+    failed = [f"{r.table}: {r.error}" for r in results if not r.ok]
+    assert not failed, failed
+    with connect(admin_url("postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    run = {"listers": listers, "latency": latency, **marks}
+    print(f"stripe first load: {json.dumps(run)}", file=sys.stderr)
+    return run
+
+
+def stripe_part(args: argparse.Namespace) -> None:
+    """Step 5: Stripe's first load, one lister against parallel slices, with and without emulated latency."""
+    from reelhouse.config import get_settings
+    from reelhouse.warehouse import stripe_demo_db_url
+
+    objects, copies = grow_stripe_account(stripe_demo_db_url(), args.stripe_objects)
+    print(f"Stripe account: {objects:,} listed objects ({copies} older copies of the world's)", file=sys.stderr)
+    settings = get_settings()
+    server = subprocess.Popen([sys.executable, "-c", STRIPE_SERVER, stripe_demo_db_url(), settings.stripe_api_key],
+                              cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        base_url = server.stdout.readline().strip()
+        runs = [stripe_first_load(base_url, settings.stripe_api_key, listers, latency,
+                                  f"bench_stripe_{listers}_{round(latency * 1000)}")
+                for latency in (args.stripe_latency_ms / 1000, 0.0) for listers in (1, args.stripe_listers)]
+    finally:
+        server.stdin.close()
+        server.wait(timeout=60)
+    print()
+    print(f"Stripe first load (resources, events pass excluded), rate limit {settings.stripe_requests_per_second:g}"
+          " requests/s (STRIPE_REQUESTS_PER_SECOND), demo server in its own process:")
+    print()
+    print("| latency added per request | listers | objects | seconds | objects/s | requests | requests/s |"
+          " vs 1 lister |")
+    print("|---|---|---|---|---|---|---|---|")
+    for run in runs:
+        one = next(r for r in runs if r["latency"] == run["latency"] and r["listers"] == 1)
+        rate, one_rate = run["objects"] / run["seconds"], one["objects"] / one["seconds"]
+        print(f"| {run['latency'] * 1000:.0f} ms | {run['listers']} | {run['objects']:,} | {run['seconds']:.1f} |"
+              f" {rate:,.0f} | {run['requests']:,} | {run['requests'] / run['seconds']:.1f} |"
+              f" {rate / one_rate:.2f}x |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--days", type=int, default=120)
+    parser.add_argument("--stripe-objects", type=int, default=50_000,
+                        help="grow the Stripe account to about this many listed objects (default 50,000)")
+    parser.add_argument("--stripe-listers", type=int, default=4, help="parallel listers to compare with one")
+    parser.add_argument("--stripe-latency-ms", type=float, default=300,
+                        help="emulated round trip added to every Stripe request (default 300)")
+    parser.add_argument("--stripe-only", action="store_true", help="measure only Stripe's first load (step 5)")
     args = parser.parse_args()
 
     from reelhouse.warehouse.embedded import free_port
@@ -121,11 +254,15 @@ def main() -> None:
     server.start()
     installer = ThreadPoolExecutor(max_workers=1)
     try:
-        dlt_python = installer.submit(install_dlt)  # pip works while the world is generated, before any timing
+        # pip works while the world is generated, before any timing
+        dlt_python = None if args.stripe_only else installer.submit(install_dlt)
         initialise_warehouse()
-        world = prepare_world(args.users, args.days, stripe=False)
+        world = prepare_world(args.users, args.days)
         print(f"{'restored' if world.restored else 'generated'}: {world.summary} in {world.seconds:.1f}s",
               file=sys.stderr)
+        if args.stripe_only:
+            stripe_part(args)
+            return
         dlt_python.result()
 
         with connect(app_db_url()) as source:
@@ -228,6 +365,9 @@ def main() -> None:
                 run["rows"], run["run_seconds"], steps,
                 f"{run['process_seconds']:.1f} s (import {run['import_seconds']:.1f} s)",
                 f"{run['peak_rss_mb']:,.0f} MB")
+
+        # 5. Stripe's first load: one lister against parallel slices
+        stripe_part(args)
     finally:
         installer.shutdown(wait=True)
         server.stop()

@@ -29,7 +29,8 @@ RESULTS = BENCHMARKS.parent / ".reelhouse" / "bench" / "results"
 # (the "10M+ rows in the warehouse" case) rather than generating a world that size.
 SCALES: dict[str, dict[str, list[str]]] = {
     "tiny": {
-        "ingest_throughput.py": ["--users", "30", "--days", "5"],
+        "ingest_throughput.py": ["--users", "30", "--days", "5", "--stripe-objects", "2000",
+                                 "--stripe-latency-ms", "20"],
         "hourly_delta.py": ["--rows", "20000", "--repeat", "1", "--users", "30", "--days", "5"],
         "hourly_run.py": ["--users", "40", "--days", "7", "--runs", "1"],
         "dashboard_latency.py": ["--users", "40", "--days", "14", "--sql-repeats", "2", "--api-repeats", "1",
