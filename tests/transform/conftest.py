@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -31,3 +32,16 @@ def run_dbt(tmp_path):
         return done.stdout
 
     return run
+
+
+@pytest.fixture(scope="session")
+def manifest(tmp_path_factory) -> dict:
+    """The project as the pipeline builds it (`dbt parse`, prod target; no warehouse needed), parsed once."""
+    target = tmp_path_factory.mktemp("prod-manifest")
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--no-partial-parse",
+         "--target-path", str(target), "--log-path", str(target)],
+        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "REELHOUSE_DBT_TARGET": "prod"})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    return json.loads((target / "manifest.json").read_text())

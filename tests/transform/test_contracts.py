@@ -17,8 +17,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from orchestration.lib.dbt_project import DBT_PROJECT_DIR
 from reelhouse.warehouse import dbt_env
 from semantic.metrics import load_metrics
@@ -29,19 +27,6 @@ PUBLISHED_FOLDERS = ("marts", "reporting")  # built in marts_next, published as 
 EMAIL_EXPOSURE = "weekly_report"
 POSTGRES_NAME_LIMIT = 63  # NAMEDATALEN - 1: longer names are an error when dbt creates the relation
 MART_NAME = re.compile(r"\bmarts\.([a-z_][a-z0-9_]*)\b(?!\s*\()")  # marts.<table>, not marts.values()
-
-
-@pytest.fixture(scope="module")
-def manifest(tmp_path_factory) -> dict:
-    """The project as the pipeline builds it (`dbt parse`, prod target; no warehouse needed)."""
-    target = tmp_path_factory.mktemp("contracts-target")
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--no-partial-parse",
-         "--target-path", str(target), "--log-path", str(target)],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "REELHOUSE_DBT_TARGET": "prod"})
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    return json.loads((target / "manifest.json").read_text())
 
 
 def named_by_semantic_layer(root: Path = REPO_ROOT) -> dict[str, set[str]]:

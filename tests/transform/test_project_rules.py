@@ -13,13 +13,9 @@ longer matches any violation fails too, so the file stays true.
 from __future__ import annotations
 
 import fnmatch
-import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable, Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
 import yaml
@@ -34,18 +30,6 @@ CHAINED_VIEWS_THRESHOLD = 5
 FOLDER_PREFIXES = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "dim_"), "reporting": ()}
 LAYER_PREFIXES = ("base_", "stg_", "int_", "fct_", "dim_")
 SCHEMAS = ("raw_app", "raw_stripe", "raw_costs", "ops", "staging", "intermediate", "marts", "marts_next")
-
-
-@pytest.fixture(scope="module")
-def manifest(tmp_path_factory) -> dict:
-    target = tmp_path_factory.mktemp("rules-target")
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--no-partial-parse",
-         "--target-path", str(target), "--log-path", str(target)],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "REELHOUSE_DBT_TARGET": "prod"})  # the project the pipeline builds
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    return json.loads((target / "manifest.json").read_text())
 
 
 class Graph:
