@@ -1,40 +1,43 @@
-{#- The body of the two engagement facts (app users, enterprise students): one row per entity per day from sign-up,
-    with its figures to date and the Creator Dashboard doc's tier, built incrementally. The model defines three CTEs
-    first:
-      days      (date_day)                                  the calendar, dim_dates
+{#- The body of the two engagement spell facts (app users, enterprise students): one row per entity per period over
+    which its tier and its figures to date (last activity, videos, average completion, active days) stay the same,
+    valid_from .. valid_to (exclusive; null = open), built incrementally. The model defines two CTEs first:
       entities  (<key>, signup_date, <attributes>...)       who exists now
       activity  (<key>, activity_date, is_active, videos, completion_points, completion_base, loaded_at)
                 one row per entity and day with activity or figures; is_active = the entity did something that
                 day (only those days set the last activity and count as active days; a row with figures only,
                 such as a render completing, does not); average completion = sum(points) / sum(base)
-    and calls this after them, e.g. `with days as (...), entities as (...), activity as (...), {{ engagement_history
-    ('user_id') }}`.
+    and calls this after them, e.g. `with entities as (...), activity as (...), {{ engagement_spells('user_id') }}`.
 
-    A run rebuilds only the entities whose history may have changed: new ones and those whose attributes or totals
-    to date no longer match the activity (a deletion) from sign-up, those with activity landed since the last build
-    (less the lookback) from the earliest day it touches; every other entity is carried forward to the days added
-    since. A full rebuild writes entities x days rows, which grows with history; this writes what changed. Pair it
-    with the pre-hook delete_vanished_entities(<key>, <entities model>, day_column='date_day'). -#}
+    The tier on day D is a function of the figures as of D (engagement_tier), and they change only at change points:
+    sign-up, sign-up + 7 (the account-age rule), every activity day A, and A + 7 and A + 14 (the at_risk and
+    inactive exits an activity day schedules, in the future too: with no new activity they are certain). So figures
+    and tier are computed at those points only, and consecutive equal rows are merged. Rows grow with activity, not
+    with calendar days, and the table does not read the calendar: an hour without activity for an entity does no
+    work for it. Activity dated before sign-up counts from sign-up.
 
-{% macro engagement_history(key, attributes=[]) -%}
+    A run rebuilds whole entities (delete+insert on the key; partition-overwrite friendly for a later engine: an
+    entity's rows are one unit): new ones, those whose attributes or sign-up changed, those whose totals (the open
+    spell's figures) no longer match the activity (a deletion), those with activity landed since the last build
+    (less the lookback). Pair it with the pre-hook delete_vanished_entities(<key>, <entities model>). -#}
 
-{#- The figures each entity-day holds, read back from the table and carried forward as they are. -#}
-{%- set figures = ['last_active_date', 'videos_to_date', 'avg_completion', 'active_days_to_date',
-                   'activity_loaded_at'] -%}
-{%- set incremental = incremental_with_columns([key, 'date_day'] + attributes + figures) -%}
+{% macro engagement_spells(key, attributes=[]) -%}
+
+{%- set figures = ['last_active_date', 'videos_to_date', 'avg_completion', 'active_days_to_date'] -%}
+{%- set incremental = incremental_with_columns(
+    [key, 'valid_from', 'valid_to', 'signup_date', 'activity_loaded_at'] + attributes + figures) -%}
 
 {% if incremental %}
 
     built as (
 
-        -- Every entity's figures on the newest day the last build reached: the carried-forward days start here.
+        -- Every entity's open spell: its attributes and its figures over all its activity.
         select
             {{ key }},
             {% for attribute in attributes %}{{ attribute }},{% endfor %}
-            date_day,
+            signup_date,
             {% for figure in figures %}{{ figure }}{{ ',' if not loop.last }}{% endfor %}
         from {{ this }}
-        where date_day = (select max(newest.date_day) from {{ this }} as newest)
+        where valid_to is null
 
     ),
 
@@ -42,143 +45,68 @@
 
         -- The same totals from the activity the warehouse holds now: a deleted video or view makes them differ.
         select
-            activity.{{ key }},
-            cast(sum(activity.videos) as bigint) as videos_to_date,
-            sum(activity.completion_points) / nullif(sum(activity.completion_base), 0) as avg_completion,
-            count(case when activity.is_active then 1 end) as active_days_to_date,
-            max(case when activity.is_active then activity.activity_date end) as last_active_date
+            {{ key }},
+            cast(sum(videos) as bigint) as videos_to_date,
+            sum(completion_points) / nullif(sum(completion_base), 0) as avg_completion,
+            count(case when is_active then 1 end) as active_days_to_date,
+            max(case when is_active then activity_date end) as last_active_date
         from activity
-        inner join built
-            on
-                activity.{{ key }} = built.{{ key }}
-                and activity.activity_date <= built.date_day
-        group by activity.{{ key }}
+        group by {{ key }}
 
     ),
 
-    changed_activity as (
+    landed as (
 
-        -- Activity that landed since the last build (less the lookback): its day is the first one it can change.
-        select
-            activity.{{ key }},
-            min(activity.activity_date) as rebuild_from
+        -- Entities with activity that landed since the last build (less the lookback).
+        select distinct {{ key }}
         from activity
-        where activity.loaded_at >= {{ incremental_lower_bound('activity_loaded_at', 'built') }}
-        group by activity.{{ key }}
+        where loaded_at >= {{ incremental_lower_bound('activity_loaded_at') }}
 
     ),
 
-    entity_changes as (
+    entities_to_build as (
 
         select
             entities.{{ key }},
-            entities.signup_date,
-            {{ dbt.dateadd('day', 1, 'built.date_day') }} as first_new_day,
-            changed_activity.rebuild_from as changed_from,
-            (
-                built.{{ key }} is null
-                {% for attribute in attributes -%}
-                    or built.{{ attribute }} is distinct from entities.{{ attribute }}
-                {% endfor -%}
-                or built.videos_to_date is distinct from coalesce(activity_totals.videos_to_date, 0)
-                or built.avg_completion is distinct from activity_totals.avg_completion
-                or built.active_days_to_date is distinct from coalesce(activity_totals.active_days_to_date, 0)
-                or built.last_active_date is distinct from activity_totals.last_active_date
-            ) as is_rebuilt_from_signup
+            {% for attribute in attributes %}entities.{{ attribute }},{% endfor %}
+            entities.signup_date
         from entities
         left join built on entities.{{ key }} = built.{{ key }}
         left join activity_totals on entities.{{ key }} = activity_totals.{{ key }}
-        left join changed_activity on entities.{{ key }} = changed_activity.{{ key }}
+        where
+            built.{{ key }} is null
+            {% for attribute in attributes -%}
+                or built.{{ attribute }} is distinct from entities.{{ attribute }}
+            {% endfor -%}
+            or built.signup_date is distinct from entities.signup_date
+            or built.videos_to_date is distinct from coalesce(activity_totals.videos_to_date, 0)
+            or built.avg_completion is distinct from activity_totals.avg_completion
+            or built.active_days_to_date is distinct from coalesce(activity_totals.active_days_to_date, 0)
+            or built.last_active_date is distinct from activity_totals.last_active_date
+            or exists (select 1 from landed where landed.{{ key }} = entities.{{ key }})
 
     ),
 
-    rebuilt_entities as (
+{% else %}
 
-        -- New entities and those whose totals moved (a deletion) from sign-up; those with new activity from its day.
+    entities_to_build as (
+
         select
-            entity_changes.{{ key }},
-            case
-                when entity_changes.is_rebuilt_from_signup then entity_changes.signup_date
-                else least(entity_changes.changed_from, entity_changes.first_new_day)
-            end as rebuild_from
-        from entity_changes
-        where entity_changes.is_rebuilt_from_signup or entity_changes.changed_from is not null
-
-    ),
-
-    new_days as (
-
-        select days.date_day
-        from days
-        where days.date_day > (select max(built.date_day) from built)
-
-    ),
-
-    carried_forward as (
-
-        -- Entities with nothing new: the newest built day's figures hold on every day added since.
-        select
-            built.{{ key }},
-            {% for attribute in attributes %}built.{{ attribute }},{% endfor %}
-            new_days.date_day,
-            entities.signup_date,
-            {% for figure in figures %}built.{{ figure }}{{ ',' if not loop.last }}{% endfor %}
-        from built
-        inner join entities on built.{{ key }} = entities.{{ key }}
-        cross join new_days
-        where not exists (
-            select 1 from rebuilt_entities
-            where rebuilt_entities.{{ key }} = built.{{ key }}
-        )
+            {{ key }},
+            {% for attribute in attributes %}{{ attribute }},{% endfor %}
+            signup_date
+        from entities
 
     ),
 
 {% endif %}
 
-entities_to_build as (
-
-    select
-        entities.{{ key }},
-        {% for attribute in attributes %}entities.{{ attribute }},{% endfor %}
-        entities.signup_date,
-        {% if incremental %}
-            rebuilt_entities.rebuild_from
-        {% else %}
-            entities.signup_date as rebuild_from
-        {% endif %}
-    from entities
-    {% if incremental %}
-        inner join rebuilt_entities on entities.{{ key }} = rebuilt_entities.{{ key }}
-    {% endif %}
-
-),
-
-timeline as (
-
-    -- Each entity's days and activity in one stream, activity first within a day: running totals over it give
-    -- every day's figures to date in one pass (a range join of days to all earlier activity grew with days
-    -- squared).
-    select
-        entities_to_build.{{ key }},
-        entities_to_build.signup_date,
-        days.date_day,
-        true as is_day,
-        null as activity_date,
-        null as videos,
-        null as completion_points,
-        null as completion_base,
-        null as loaded_at
-    from entities_to_build
-    inner join days on entities_to_build.signup_date <= days.date_day
-
-    union all
+activity_to_build as (
 
     select
         activity.{{ key }},
-        entities_to_build.signup_date,
-        activity.activity_date as date_day,
-        false as is_day,
-        case when activity.is_active then activity.activity_date end as activity_date,
+        activity.activity_date,
+        activity.is_active,
         activity.videos,
         activity.completion_points,
         activity.completion_base,
@@ -188,91 +116,168 @@ timeline as (
 
 ),
 
+scheduled as (
+
+    -- Where the figures or the tier can change: sign-up, sign-up + 7, each activity day, and the exits to at_risk
+    -- and inactive that an activity day schedules 7 and 14 days later.
+    select
+        {{ key }},
+        signup_date as point_date
+    from entities_to_build
+    union all
+    select
+        {{ key }},
+        cast({{ dbt.dateadd('day', 7, 'signup_date') }} as date) as point_date
+    from entities_to_build
+    union all
+    select
+        {{ key }},
+        activity_date as point_date
+    from activity_to_build
+    union all
+    select
+        {{ key }},
+        cast({{ dbt.dateadd('day', 7, 'activity_date') }} as date) as point_date
+    from activity_to_build
+    where is_active
+    union all
+    select
+        {{ key }},
+        cast({{ dbt.dateadd('day', 14, 'activity_date') }} as date) as point_date
+    from activity_to_build
+    where is_active
+
+),
+
+change_points as (
+
+    -- Activity before sign-up counts from sign-up.
+    select distinct
+        scheduled.{{ key }},
+        greatest(scheduled.point_date, entities_to_build.signup_date) as point_date
+    from scheduled
+    inner join entities_to_build on scheduled.{{ key }} = entities_to_build.{{ key }}
+
+),
+
+timeline as (
+
+    -- Each entity's change points and activity in one stream, activity first within a day: running totals over it
+    -- give every change point's figures to date in one pass.
+    select
+        {{ key }},
+        point_date,
+        true as is_point,
+        null as activity_date,
+        null as videos,
+        null as completion_points,
+        null as completion_base
+    from change_points
+
+    union all
+
+    select
+        {{ key }},
+        activity_date as point_date,
+        false as is_point,
+        case when is_active then activity_date end as activity_date,
+        videos,
+        completion_points,
+        completion_base
+    from activity_to_build
+
+),
+
 to_date as (
 
     select
         {{ key }},
-        signup_date,
-        date_day,
-        is_day,
+        point_date,
+        is_point,
         max(activity_date) over running as last_active_date,
         cast(coalesce(sum(videos) over running, 0) as bigint) as videos_to_date,
         sum(completion_points) over running / nullif(sum(completion_base) over running, 0) as avg_completion,
-        count(activity_date) over running as active_days_to_date,
-        max(loaded_at) over running as activity_loaded_at
+        count(activity_date) over running as active_days_to_date
     from timeline
-    window running as (partition by {{ key }} order by date_day, is_day rows unbounded preceding)
+    window running as (partition by {{ key }} order by point_date, is_point rows unbounded preceding)
 
 ),
 
-rebuilt as (
+tiered as (
 
     select
         to_date.{{ key }},
-        {% for attribute in attributes %}entities_to_build.{{ attribute }},{% endfor %}
-        to_date.date_day,
-        to_date.signup_date,
-        {% for figure in figures %}to_date.{{ figure }}{{ ',' if not loop.last }}{% endfor %}
+        to_date.point_date,
+        {% for figure in figures %}to_date.{{ figure }},{% endfor %}
+        {{ engagement_tier(
+            dbt.datediff('to_date.last_active_date', 'to_date.point_date', 'day'),
+            'to_date.videos_to_date',
+            dbt.datediff('entities_to_build.signup_date', 'to_date.point_date', 'day'),
+            'to_date.avg_completion') }} as engagement_tier
     from to_date
     inner join entities_to_build on to_date.{{ key }} = entities_to_build.{{ key }}
-    where
-        to_date.is_day
-        and to_date.date_day >= entities_to_build.rebuild_from
+    where to_date.is_point
 
 ),
 
-all_days as (
+compared as (
 
     select
         {{ key }},
-        {% for attribute in attributes %}{{ attribute }},{% endfor %}
-        date_day,
-        signup_date,
+        point_date,
+        engagement_tier,
+        {% for figure in figures %}{{ figure }},{% endfor %}
+        row_number() over by_point = 1 as is_first,
+        (
+            engagement_tier is distinct from lag(engagement_tier) over by_point
+            {% for figure in figures -%}
+                or {{ figure }} is distinct from lag({{ figure }}) over by_point
+            {% endfor -%}
+        ) as is_changed
+    from tiered
+    window by_point as (partition by {{ key }} order by point_date)
+
+),
+
+spells as (
+
+    -- A change point where nothing changed continues the spell before it.
+    select
+        {{ key }},
+        point_date as valid_from,
+        lead(point_date) over (partition by {{ key }} order by point_date) as valid_to,
+        engagement_tier,
         {% for figure in figures %}{{ figure }}{{ ',' if not loop.last }}{% endfor %}
-    from rebuilt
-    {% if incremental %}
-        union all
-        select
-            {{ key }},
-            {% for attribute in attributes %}{{ attribute }},{% endfor %}
-            date_day,
-            signup_date,
-            {% for figure in figures %}{{ figure }}{{ ',' if not loop.last }}{% endfor %}
-        from carried_forward
-    {% endif %}
+    from compared
+    where is_first or is_changed
 
 ),
 
-days_to_date as (
+landings as (
 
     select
         {{ key }},
-        {% for attribute in attributes %}{{ attribute }},{% endfor %}
-        date_day,
-        last_active_date,
-        {{ dbt.datediff('last_active_date', 'date_day', 'day') }} as days_inactive,
-        {{ dbt.datediff('signup_date', 'date_day', 'day') }} as account_age_days,
-        videos_to_date,
-        avg_completion,
-        active_days_to_date,
-        activity_loaded_at
-    from all_days
+        max(loaded_at) as activity_loaded_at
+    from activity_to_build
+    group by {{ key }}
 
 )
 
 select
-    {{ key }},
-    {% for attribute in attributes %}{{ attribute }},{% endfor %}
-    date_day,
-    last_active_date,
-    days_inactive,
-    account_age_days,
-    videos_to_date,
-    avg_completion,
-    {{ engagement_tier('days_inactive', 'videos_to_date', 'account_age_days', 'avg_completion') }} as engagement_tier,
-    active_days_to_date,
-    activity_loaded_at,
+    spells.{{ key }},
+    {% for attribute in attributes %}entities_to_build.{{ attribute }},{% endfor %}
+    spells.valid_from,
+    spells.valid_to,
+    spells.engagement_tier,
+    entities_to_build.signup_date,
+    spells.last_active_date,
+    spells.videos_to_date,
+    spells.avg_completion,
+    spells.active_days_to_date,
+    landings.activity_loaded_at,
     {{ build_stamp() }} as built_at
-from days_to_date
+from spells
+inner join entities_to_build on spells.{{ key }} = entities_to_build.{{ key }}
+left join landings on spells.{{ key }} = landings.{{ key }}
 
 {%- endmacro %}

@@ -4,16 +4,19 @@ with
 
 latest as (
 
+    -- The spell covering the reporting date: its figures hold on that day.
     select
         user_id,
-        date_day,
+        {{ reporting_date() }} as as_of_date,
         last_active_date,
-        days_inactive,
+        {{ dbt.datediff('last_active_date', reporting_date(), 'day') }} as days_inactive,
         videos_to_date,
         avg_completion,
         engagement_tier
-    from {{ ref('fct_user_engagement_daily') }}
-    where date_day = {{ reporting_date() }}
+    from {{ ref('fct_user_engagement_spells') }}
+    where
+        valid_from <= {{ reporting_date() }}
+        and (valid_to > {{ reporting_date() }} or valid_to is null)
 
 ),
 
@@ -29,7 +32,7 @@ users as (
 select
     latest.user_id,
     users.plan,
-    latest.date_day as as_of_date,
+    latest.as_of_date,
     latest.last_active_date,
     latest.days_inactive,
     latest.videos_to_date,

@@ -4,17 +4,19 @@ with
 
 today as (
 
+    -- The spell covering the reporting date: its tier and figures hold that day.
     select
         student_id,
         creator_id,
         engagement_tier,
         last_active_date,
-        days_inactive,
+        {{ dbt.datediff('last_active_date', reporting_date(), 'day') }} as days_inactive,
         videos_to_date,
         avg_completion
-    from {{ ref('fct_student_engagement_daily') }}
+    from {{ ref('fct_student_engagement_spells') }}
     where
-        date_day = {{ reporting_date() }}
+        valid_from <= {{ reporting_date() }}
+        and (valid_to > {{ reporting_date() }} or valid_to is null)
         and engagement_tier in ('at_risk', 'inactive', 'low_engagement')
 
 ),
