@@ -2,21 +2,28 @@
 
 with
 
+clock as (
+
+    select {{ reporting_date() }} as today
+
+),
+
 latest as (
 
     -- The spell covering the reporting date: its figures hold on that day.
     select
-        user_id,
-        {{ reporting_date() }} as as_of_date,
-        last_active_date,
-        {{ dbt.datediff('last_active_date', reporting_date(), 'day') }} as days_inactive,
-        videos_to_date,
-        avg_completion,
-        engagement_tier
-    from {{ ref('fct_user_engagement_spells') }}
+        spells.user_id,
+        clock.today as as_of_date,
+        spells.last_active_date,
+        {{ dbt.datediff('spells.last_active_date', 'clock.today', 'day') }} as days_inactive,
+        spells.videos_to_date,
+        spells.avg_completion,
+        spells.engagement_tier
+    from {{ ref('fct_user_engagement_spells') }} as spells
+    cross join clock
     where
-        valid_from <= {{ reporting_date() }}
-        and (valid_to > {{ reporting_date() }} or valid_to is null)
+        spells.valid_from <= clock.today
+        and (spells.valid_to > clock.today or spells.valid_to is null)
 
 ),
 
