@@ -15,7 +15,7 @@ latest as (
         spells.user_id,
         clock.today as as_of_date,
         spells.last_active_date,
-        {{ dbt.datediff('spells.last_active_date', 'clock.today', 'day') }} as days_inactive,
+        {{ dbt.datediff('spells.last_active_date', 'clock.today', 'day') }} as days_inactive,  -- noqa: LT05
         spells.videos_to_date,
         spells.avg_completion,
         spells.engagement_tier

@@ -16,7 +16,7 @@ today as (
         spells.creator_id,
         spells.engagement_tier,
         spells.last_active_date,
-        {{ dbt.datediff('spells.last_active_date', 'clock.today', 'day') }} as days_inactive,
+        {{ dbt.datediff('spells.last_active_date', 'clock.today', 'day') }} as days_inactive,  -- noqa: LT05
         spells.videos_to_date,
         spells.avg_completion
     from {{ ref('fct_student_engagement_spells') }} as spells
