@@ -182,7 +182,7 @@ def test_a_published_full_rebuild_leaves_the_next_build_its_rebuilt_incremental_
     from orchestration.lib.dbt_project import incremental_marts
 
     tables = incremental_marts()
-    assert {"fct_llm_calls", "fct_user_engagement_daily", "engagement_tier_daily"} <= set(tables)
+    assert {"fct_llm_calls", "fct_user_engagement_spells", "fct_student_engagement_spells"} <= set(tables)
     with DagsterInstance.ephemeral() as instance:
         first = defs.resolve_job_def("hourly_refresh").execute_in_process(instance=instance, raise_on_error=False)
         assert first.success

@@ -28,7 +28,7 @@ TIER_CASE = """
 CLOCK = """
     clock AS (
         SELECT max(date_day) AS today, (max(date_day) + 1)::timestamp AT TIME ZONE 'UTC' AS now_
-        FROM marts.fct_student_engagement_daily
+        FROM marts.dim_dates
     )
 """
 
@@ -86,11 +86,16 @@ def _mismatches(conn, expected: str, actual: str) -> tuple[int, list]:
     return rows, differ
 
 
+# The tier on the reporting day: the spell covering it (valid_from <= today < valid_to, or open).
+COVERING_TODAY = ("valid_from <= (SELECT max(date_day) FROM marts.dim_dates)"
+                  " AND (valid_to > (SELECT max(date_day) FROM marts.dim_dates) OR valid_to IS NULL)")
+
+
 @pytest.mark.parametrize(("population", "expected", "actual"), [
-    ("students", STUDENT_TIERS, "SELECT student_id, engagement_tier FROM marts.fct_student_engagement_daily"
-                                " WHERE date_day = (SELECT max(date_day) FROM marts.fct_student_engagement_daily)"),
-    ("users", USER_TIERS, "SELECT user_id, engagement_tier FROM marts.fct_user_engagement_daily"
-                          " WHERE date_day = (SELECT max(date_day) FROM marts.fct_user_engagement_daily)"),
+    ("students", STUDENT_TIERS, f"SELECT student_id, engagement_tier FROM marts.fct_student_engagement_spells"
+                                f" WHERE {COVERING_TODAY}"),
+    ("users", USER_TIERS, f"SELECT user_id, engagement_tier FROM marts.fct_user_engagement_spells"
+                          f" WHERE {COVERING_TODAY}"),
 ])
 def test_todays_tiers_are_the_creator_dashboard_doc_sql(built_marts, population, expected, actual):
     with connect(role_url("transformer")) as conn:

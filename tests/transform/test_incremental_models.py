@@ -98,14 +98,14 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
         assert conn.execute("SELECT watch_fraction * 100 FROM marts.fct_video_views WHERE view_id = %s",
                             (late_row[0],)).fetchone()[0] == late_row[1]
         # ... and the deletions in the engagement fact: the deleted user is gone, the video's owner has one fewer
-        assert conn.execute("SELECT count(*) FROM marts.fct_user_engagement_daily WHERE user_id = %s",
+        assert conn.execute("SELECT count(*) FROM marts.fct_user_engagement_spells WHERE user_id = %s",
                             (deleted_user,)).fetchone()[0] == 0
 
 
 # Columns that incremental models read back from their own table and that a warehouse built by an older release
 # does not have yet (the model was a plain table, or kept less): an upgrade must still build.
 OLDER_RELEASE_LACKED = (("active_users_daily", "active_users_checksum"), ("video_retention_curve", "views_loaded_at"),
-                        ("fct_student_engagement_daily", "activity_loaded_at"), ("engagement_tier_daily", "built_at"))
+                        ("fct_student_engagement_spells", "activity_loaded_at"))
 
 
 def _drop_the_columns_an_older_release_lacked(owner: str) -> None:

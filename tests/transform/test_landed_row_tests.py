@@ -7,7 +7,7 @@ stg_app__messages are written straight into raw (its key dropped so duplicates c
 ago, before the last published build, and one of each landed just now. Scoped to what landed since, the tests
 find only the new ones (a new row duplicating an old key included); unscoped they find all of them. The same with
 rows that break `unique` and `not_null` on the fct_prompts fact, written by a build long ago and just now, and with
-rows that break the grain test `unique_combination_of_columns` (user_id, date_day) of fct_user_engagement_daily.
+rows that break the grain test `unique_combination_of_columns` (user_id, valid_from) of fct_user_engagement_spells.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from reelhouse.warehouse import connect
 AS_OF = datetime(2026, 10, 20, tzinfo=UTC)
 TESTS = "unique_stg_app__messages_message_id accepted_values_stg_app__messages_role__user__assistant"
 FACT_TESTS = "unique_fct_prompts_message_id not_null_fct_prompts_user_id"
-GRAIN_TEST = "unique_combination_of_columns_fct_user_engagement_daily_user_id__date_day"
+GRAIN_TEST = "unique_combination_of_columns_fct_user_engagement_spells_user_id__valid_from"
 
 
 def _test_failures(run_dbt, transformer_url: str, landed_since: datetime | None, tests: str = TESTS) -> dict[str, int]:
@@ -97,28 +97,29 @@ def test_row_tests_on_an_incremental_fact_read_the_rows_written_since(fresh_data
 
 def test_a_grain_test_on_an_incremental_fact_reads_the_rows_sharing_a_key_written_since(fresh_database,
                                                                                          scratch_warehouse, run_dbt):
-    warehouse = _built(fresh_database, scratch_warehouse, run_dbt, "grain_rows", "+fct_user_engagement_daily")
+    warehouse = _built(fresh_database, scratch_warehouse, run_dbt, "grain_rows", "+fct_user_engagement_spells")
     assert _test_failures(run_dbt, warehouse["transformer"], None, GRAIN_TEST) == {}
 
     published_run_started = datetime.now(UTC) - timedelta(minutes=5)
     long_ago = published_run_started - timedelta(days=2)
     with connect(warehouse["owner"], autocommit=True) as conn:
         (schema,) = conn.execute("SELECT table_schema FROM information_schema.tables"
-                                 " WHERE table_name = 'fct_user_engagement_daily'").fetchone()
-        fact = f"{schema}.fct_user_engagement_daily"
+                                 " WHERE table_name = 'fct_user_engagement_spells'").fetchone()
+        fact = f"{schema}.fct_user_engagement_spells"
         for (index,) in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename ="
-                                     " 'fct_user_engagement_daily' AND indexdef LIKE 'CREATE UNIQUE%%'", (schema,)):
+                                     " 'fct_user_engagement_spells' AND indexdef LIKE 'CREATE UNIQUE%%'", (schema,)):
             conn.execute(f'DROP INDEX {schema}."{index}"')  # the grain's unique index would refuse the duplicates
         conn.execute(f"UPDATE {fact} SET built_at = %s", (long_ago,))  # every row: written by a build long ago
-        old, new = conn.execute(f"SELECT user_id, date_day FROM {fact} ORDER BY user_id, date_day LIMIT 2").fetchall()
+        old, new = conn.execute(f"SELECT user_id, valid_from FROM {fact}"
+                                " ORDER BY user_id, valid_from LIMIT 2").fetchall()
         for (user_id, day), built in ((old, long_ago), (new, datetime.now(UTC))):
-            # a second row for an existing (user, day), written by a build then
-            conn.execute(f"INSERT INTO {fact} SELECT * FROM {fact} WHERE user_id = %s AND date_day = %s",
+            # a second row for an existing (user, valid_from), written by a build then
+            conn.execute(f"INSERT INTO {fact} SELECT * FROM {fact} WHERE user_id = %s AND valid_from = %s",
                          (user_id, day))
             conn.execute(f"UPDATE {fact} SET built_at = %s WHERE ctid = (SELECT max(ctid) FROM {fact}"
-                         " WHERE user_id = %s AND date_day = %s)", (built, user_id, day))
+                         " WHERE user_id = %s AND valid_from = %s)", (built, user_id, day))
 
     scoped = _test_failures(run_dbt, warehouse["transformer"], published_run_started, GRAIN_TEST)
     everything = _test_failures(run_dbt, warehouse["transformer"], None, GRAIN_TEST)
-    assert everything == {GRAIN_TEST: 2}, everything  # both duplicated (user, day) pairs
+    assert everything == {GRAIN_TEST: 2}, everything  # both duplicated (user, valid_from) pairs
     assert scoped == {GRAIN_TEST: 1}, scoped  # only the pair a row written since has (its older twin read too)

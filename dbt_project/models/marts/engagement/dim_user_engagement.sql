@@ -2,18 +2,28 @@
 
 with
 
+clock as (
+
+    select {{ reporting_date() }} as today
+
+),
+
 latest as (
 
+    -- The spell covering the reporting date: its figures hold on that day.
     select
-        user_id,
-        date_day,
-        last_active_date,
-        days_inactive,
-        videos_to_date,
-        avg_completion,
-        engagement_tier
-    from {{ ref('fct_user_engagement_daily') }}
-    where date_day = {{ reporting_date() }}
+        spells.user_id,
+        clock.today as as_of_date,
+        spells.last_active_date,
+        {{ dbt.datediff('spells.last_active_date', 'clock.today', 'day') }} as days_inactive,  -- noqa: LT05
+        spells.videos_to_date,
+        spells.avg_completion,
+        spells.engagement_tier
+    from {{ ref('fct_user_engagement_spells') }} as spells
+    cross join clock
+    where
+        spells.valid_from <= clock.today
+        and (spells.valid_to > clock.today or spells.valid_to is null)
 
 ),
 
@@ -29,7 +39,7 @@ users as (
 select
     latest.user_id,
     users.plan,
-    latest.date_day as as_of_date,
+    latest.as_of_date,
     latest.last_active_date,
     latest.days_inactive,
     latest.videos_to_date,

@@ -2,20 +2,29 @@
 
 with
 
+clock as (
+
+    select {{ reporting_date() }} as today
+
+),
+
 today as (
 
+    -- The spell covering the reporting date: its tier and figures hold that day.
     select
-        student_id,
-        creator_id,
-        engagement_tier,
-        last_active_date,
-        days_inactive,
-        videos_to_date,
-        avg_completion
-    from {{ ref('fct_student_engagement_daily') }}
+        spells.student_id,
+        spells.creator_id,
+        spells.engagement_tier,
+        spells.last_active_date,
+        {{ dbt.datediff('spells.last_active_date', 'clock.today', 'day') }} as days_inactive,  -- noqa: LT05
+        spells.videos_to_date,
+        spells.avg_completion
+    from {{ ref('fct_student_engagement_spells') }} as spells
+    cross join clock
     where
-        date_day = {{ reporting_date() }}
-        and engagement_tier in ('at_risk', 'inactive', 'low_engagement')
+        spells.valid_from <= clock.today
+        and (spells.valid_to > clock.today or spells.valid_to is null)
+        and spells.engagement_tier in ('at_risk', 'inactive', 'low_engagement')
 
 ),
 

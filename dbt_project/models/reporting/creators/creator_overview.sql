@@ -1,3 +1,4 @@
+{%- set days_inactive = dbt.datediff('engagement.last_active_date', reporting_date(), 'day') %}
 {{ config(indexes=[{'columns': ['creator_id'], 'unique': true}]) }}
 
 with
@@ -28,14 +29,17 @@ students as (
 activity as (
 
     -- Active = a last activity fewer than 7 / 30 days before the reporting date. A student who never did anything
-    -- has no last activity (days_inactive is null) and is active in neither window.
+    -- has no last activity (days_inactive is null) and is active in neither window. The spell covering the
+    -- reporting date holds each student's figures that day.
     select
         engagement.creator_id,
-        count(case when engagement.days_inactive < 7 then 1 end) as students_active_7d,
-        count(case when engagement.days_inactive < 30 then 1 end) as students_active_30d,
+        count(case when {{ days_inactive }} < 7 then 1 end) as students_active_7d,
+        count(case when {{ days_inactive }} < 30 then 1 end) as students_active_30d,
         count(case when engagement.engagement_tier in ('at_risk', 'inactive') then 1 end) as students_at_risk
-    from {{ ref('fct_student_engagement_daily') }} as engagement
-    where engagement.date_day = {{ reporting_date() }}
+    from {{ ref('fct_student_engagement_spells') }} as engagement
+    where
+        engagement.valid_from <= {{ reporting_date() }}
+        and (engagement.valid_to > {{ reporting_date() }} or engagement.valid_to is null)
     group by engagement.creator_id
 
 ),

@@ -1,26 +1,18 @@
-{#- Incremental: each run rebuilds only the users whose history may have changed and carries the others forward
-    (macro engagement_history, shared with fct_student_engagement_daily). -#}
+{#- Spells: one row per user per period of unchanged tier and figures (macro engagement_spells, shared with
+    fct_student_engagement_spells). Incremental: each run rebuilds only the users whose history may have changed. -#}
 {{ config(
     materialized='incremental',
-    unique_key=['user_id', 'date_day'],
+    unique_key=['user_id'],
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
     indexes=[
-        {'columns': ['user_id', 'date_day'], 'unique': True},
-        {'columns': ['date_day', 'built_at']},
-        {'columns': ['built_at']},
+        {'columns': ['user_id', 'valid_from'], 'unique': True},
+        {'columns': ['valid_from', 'valid_to']},
     ],
-    pre_hook="{{ delete_vanished_entities('user_id', ref('dim_users'), day_column='date_day') }}",
+    pre_hook="{{ delete_vanished_entities('user_id', ref('dim_users')) }}",
 ) }}
 
 with
-
-days as (
-
-    select date_day
-    from {{ ref('dim_dates') }}
-
-),
 
 entities as (
 
@@ -79,4 +71,4 @@ activity as (
 
 ),
 
-{{ engagement_history('user_id') }}
+{{ engagement_spells('user_id') }}

@@ -1,27 +1,19 @@
-{#- Incremental like fct_user_engagement_daily (macro engagement_history): each run rebuilds only the students
-    whose history may have changed and carries the others forward. -#}
+{#- Spells like fct_user_engagement_spells (macro engagement_spells): each run rebuilds only the students whose
+    history may have changed. -#}
 {{ config(
     materialized='incremental',
-    unique_key=['student_id', 'date_day'],
+    unique_key=['student_id'],
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
     indexes=[
-        {'columns': ['student_id', 'date_day'], 'unique': True},
-        {'columns': ['date_day', 'built_at']},
-        {'columns': ['built_at']},
-        {'columns': ['creator_id', 'date_day']},
+        {'columns': ['student_id', 'valid_from'], 'unique': True},
+        {'columns': ['valid_from', 'valid_to']},
+        {'columns': ['creator_id', 'valid_from']},
     ],
-    pre_hook="{{ delete_vanished_entities('student_id', ref('stg_app__students'), day_column='date_day') }}",
+    pre_hook="{{ delete_vanished_entities('student_id', ref('stg_app__students')) }}",
 ) }}
 
 with
-
-days as (
-
-    select date_day
-    from {{ ref('dim_dates') }}
-
-),
 
 entities as (
 
@@ -49,4 +41,4 @@ activity as (
 
 ),
 
-{{ engagement_history('student_id', attributes=['creator_id']) }}
+{{ engagement_spells('student_id', attributes=['creator_id']) }}
