@@ -40,9 +40,20 @@
 
 {#- A post-hook of the incremental models whose lower bound reads their own `column`: an index on it, so the
     bound's max() is a backward index read, not a scan of the table. A post-hook and not the `indexes` config,
-    which dbt applies only when it creates the table: a table an older release built gets it on its next run. -#}
+    which dbt applies only when it creates the table: a table an older release built gets it on its next run.
+    Created when the table has no index starting with `column` (PostgreSQL's catalog, read when the hook runs, after
+    the build), and unnamed: a full refresh renames the old table to a backup that keeps its indexes' names until
+    dbt drops it after the hooks, so a fixed name would already be taken then. -#}
 
 {% macro landed_index(column) -%}
-    create index if not exists {{ adapter.quote(this.identifier ~ '__' ~ column ~ '_idx') }}
-    on {{ this }} ({{ column }})
+    {%- if execute -%}
+        {%- set found = run_query(
+            "select count(*) from pg_index as x inner join pg_attribute as a"
+            ~ " on a.attrelid = x.indrelid and a.attnum = x.indkey[0]"
+            ~ " where x.indrelid = '" ~ this ~ "'::regclass and a.attname = '" ~ column ~ "'"
+        ) -%}
+        {%- if found.columns[0].values()[0] == 0 -%}
+            create index on {{ this }} ({{ column }})
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
