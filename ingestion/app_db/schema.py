@@ -76,10 +76,15 @@ def create_raw_table(conn: psycopg.Connection, schema: str, table: str, columns:
     )
 
 
+# Raw columns a mart's incremental run looks rows up by, beyond `_loaded_at`: fct_credit_transactions recomputes
+# the running balance of every user with an entry landed since its last build, from all of that user's entries.
+READ_BY_MARTS = {"credit_transactions": ("user_id",)}
+
+
 def ensure_raw_indexes(conn: psycopg.Connection, schema: str, table: str, primary_key: list[str],
                        cursor_column: str | None = None) -> None:
-    """The source's primary key (the merge needs it), a `_loaded_at` index and, for a table with a cursor
-    column, an index on (cursor column, key), each if missing.
+    """The source's primary key (the merge needs it), a `_loaded_at` index, for a table with a cursor
+    column an index on (cursor column, key), and an index on each column of READ_BY_MARTS, each if missing.
 
     Building the key fails, naming the duplicate, should raw ever hold a key twice. The (updated_at, key) index
     lets the late-row check read raw's window of versions from the index instead of scanning raw (a hash
@@ -93,6 +98,8 @@ def ensure_raw_indexes(conn: psycopg.Connection, schema: str, table: str, primar
     wanted = {f"{table}__loaded_at_idx": ["_loaded_at"]}  # the name PostgreSQL gives an unnamed index on it
     if cursor_column:
         wanted[f"{table}__{cursor_column}_idx"] = [cursor_column, *primary_key]
+    for column in READ_BY_MARTS.get(table, ()):
+        wanted[f"{table}__{column}_idx"] = [column]
     for name, columns in wanted.items():
         if conn.execute("SELECT to_regclass(%s) IS NULL", (f'"{schema}"."{name}"',)).fetchone()[0]:
             conn.execute(sql.SQL("CREATE INDEX {} ON {} ({})").format(

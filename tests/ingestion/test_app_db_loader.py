@@ -15,6 +15,7 @@ import pytest
 
 from demo.app_world import advance_app_world, generate_app_world
 from ingestion.app_db import APP_TABLES, load_app_tables
+from ingestion.app_db.schema import READ_BY_MARTS
 from reelhouse.warehouse import connect
 
 TABLES = ("users", "videos", "credit_transactions", "video_progress", "messages")
@@ -66,8 +67,10 @@ def test_first_load_copies_every_table_and_audits_it(world):
     assert audits == (len(APP_TABLES), sum(r.inserted for r in results))
     assert cursors == len(APP_TABLES)
     for table in TABLES:
+        read_by_marts = {f"{table}__{column}_idx" for column in READ_BY_MARTS.get(table, ())}
         assert raw_indexes(world["owner"], table) == {f"{table}_pkey", f"{table}__loaded_at_idx",
-                                                      f"{table}__updated_at_idx"}, table
+                                                      f"{table}__updated_at_idx", *read_by_marts}, table
+    assert raw_indexes(world["owner"], "credit_transactions") >= {"credit_transactions__user_id_idx"}
 
 
 def _analyze_state(warehouse: str) -> dict[str, tuple[object, int]]:

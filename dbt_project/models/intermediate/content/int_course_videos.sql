@@ -1,5 +1,9 @@
 {#- The videos of creators' courses (creator_id set), the ones students watch, ask about and are quizzed on; a
-    user's own editor videos have no creator. Videos deleted in the app are not here (staging drops them). -#}
+    user's own editor videos have no creator. Videos deleted in the app are not here (staging drops them).
+    Indexed on video_id and loaded_at: video_retention_curve's incremental run reads the videos landed since its last
+    build and joins the views of the changed videos to them. -#}
+
+{{ config(indexes=[{'columns': ['video_id']}, {'columns': ['loaded_at']}]) }}
 
 with
 

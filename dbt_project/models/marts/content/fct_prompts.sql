@@ -4,6 +4,7 @@
     incremental_strategy='merge',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['sent_on']}, {'columns': ['message_id']}, {'columns': ['built_at']}],
+    post_hook="{{ landed_index('loaded_at') }}",
 ) }}
 
 with

@@ -9,6 +9,7 @@
         {'columns': ['view_id']},
         {'columns': ['built_at']},
     ],
+    post_hook="{{ landed_index('loaded_at') }}",
 ) }}
 
 with

@@ -2,7 +2,8 @@
     one row per ledger entry, with the balance recomputed as the running sum of the user's signed credits
     ordered by created_at, then id, and a flag where it differs from the balance the app recorded.
     Incremental: every entry of a user with an entry that landed within the lookback window is recomputed and
-    merged, so a late entry also corrects the running balance of the user's later entries. -#}
+    merged, so a late entry also corrects the running balance of the user's later entries. The changed users come
+    by raw's _loaded_at index, their entries by raw's user_id index (ingestion's READ_BY_MARTS; macro in_query). -#}
 
 {{ config(
     materialized='incremental',
@@ -15,6 +16,7 @@
         {'columns': ['credit_transaction_id']},
         {'columns': ['built_at']},
     ],
+    post_hook="{{ landed_index('loaded_at') }}",
 ) }}
 
 with
@@ -48,7 +50,7 @@ credit_transactions as (
         loaded_at
     from {{ ref('stg_app__credit_transactions') }}
     {% if is_incremental() %}
-        where user_id in (select changed_users.user_id from changed_users)
+        where {{ in_query('user_id', 'select changed_users.user_id from changed_users') }}
     {% endif %}
 
 ),

@@ -12,6 +12,7 @@
         {'columns': ['paywall_event_id']},
         {'columns': ['built_at']},
     ],
+    post_hook="{{ landed_index('loaded_at') }}",
 ) }}
 
 with

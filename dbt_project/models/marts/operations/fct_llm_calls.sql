@@ -13,6 +13,7 @@
         {'columns': ['api_call_id']},
         {'columns': ['built_at']},
     ],
+    post_hook="{{ landed_index('loaded_at') }}",
 ) }}
 
 with

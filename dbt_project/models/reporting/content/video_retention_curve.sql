@@ -1,6 +1,8 @@
 {#- Incremental: a video's curve depends only on its own views, so each run rebuilds the curves of the videos
     with a view (or the video itself) landed since the last build, less the lookback, and deletes those of videos
-    gone from the app; the other curves stay. Views hard-deleted in the app stay in fct_video_views, and so in
+    gone from the app; the other curves stay. Both reads of int_course_videos name it directly (a CTE read twice
+    is materialized whole): the changed videos come by its and fct_video_views' loaded_at indexes, their views
+    by fct_video_views' video_id index. Views hard-deleted in the app stay in fct_video_views, and so in
     these curves, until the full resync that the pipeline pairs with a full refresh. -#}
 {{ config(
     materialized='incremental',
@@ -13,21 +15,12 @@
         {'columns': ['built_at']},
     ],
     pre_hook="{{ delete_vanished_entities('video_id', ref('int_course_videos')) }}",
+    post_hook="{{ landed_index('views_loaded_at') }}",
 ) }}
 
 {% set incremental = incremental_with_columns(['video_id', 'views_loaded_at']) %}
 
 with
-
-course_videos as (
-
-    select
-        video_id,
-        creator_id,
-        loaded_at
-    from {{ ref('int_course_videos') }}
-
-),
 
 {% if incremental %}
 
@@ -40,7 +33,7 @@ course_videos as (
         union
 
         select course_videos.video_id
-        from course_videos
+        from {{ ref('int_course_videos') }} as course_videos
         where course_videos.loaded_at >= {{ incremental_lower_bound('views_loaded_at') }}
 
     ),
@@ -56,7 +49,7 @@ views as (
         fct_video_views.is_completed,
         fct_video_views.loaded_at
     from {{ ref('fct_video_views') }} as fct_video_views
-    inner join course_videos on fct_video_views.video_id = course_videos.video_id
+    inner join {{ ref('int_course_videos') }} as course_videos on fct_video_views.video_id = course_videos.video_id
     {% if incremental %}
         where fct_video_views.video_id in (select changed_videos.video_id from changed_videos)
     {% endif %}

@@ -1,0 +1,127 @@
+"""The merge facts' incremental runs reach raw rows by the `_loaded_at` index, not by reading all of raw.
+
+An hourly run of `fct_prompts`, `fct_video_views`, `fct_credit_transactions`, `fct_llm_calls` and
+`video_retention_curve` must cost what the hour brought. A small world is generated and loaded; its raw rows are
+given the landing times hourly loads would have given them (each row's last change) and history is added (copies
+of every row under other ids, landed 100 days apart each), so that an hour is a small share of raw and the planner
+has real statistics to weigh. The models are built, rebuilt with --full-refresh, analyzed (as autovacuum would),
+the world advances an hour and is loaded, and each model's incremental SQL is compiled and EXPLAINed as the
+transformer role: every table the run reads by landing time is reached by an index on it, and no big table (raw,
+the fact the curve reads, the model's own table for its lower bound) is read by a sequential scan. The bound itself
+is a backward index read.
+
+Planner choices depend on statistics: BENCHMARKS.md ("Incremental plans") has the plans before and after, and
+what they do and do not show.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from demo.app_world import advance_app_world, generate_app_world
+from ingestion.app_db import load_app_tables
+from ingestion.costs import load_costs
+from reelhouse.warehouse import connect
+from reelhouse.warehouse.marts import BUILD_SCHEMA
+
+START = datetime.fromisoformat("2026-10-20T00:00:00+00:00")
+HISTORY_COPIES = 10
+ID_COLUMNS = ("id", "user_id", "video_id", "creator_id", "student_id")
+RAW_TABLES = ("messages", "video_progress", "credit_transactions", "api_usage_metrics", "videos")
+
+# model -> (its lower bound's column, [(table, first column of the index it must be read by)], tables never
+# read by a sequential scan)
+MODELS = {
+    "fct_prompts": ("loaded_at", [("messages", "_loaded_at")], {"messages", "fct_prompts"}),
+    "fct_video_views": ("loaded_at", [("video_progress", "_loaded_at")], {"video_progress", "fct_video_views"}),
+    "fct_llm_calls": ("loaded_at", [("api_usage_metrics", "_loaded_at")], {"api_usage_metrics", "fct_llm_calls"}),
+    # The changed users by landing time, then every entry of theirs (the running balance) by user.
+    "fct_credit_transactions": ("loaded_at",
+                                [("credit_transactions", "_loaded_at"), ("credit_transactions", "user_id")],
+                                {"credit_transactions", "fct_credit_transactions"}),
+    # The changed videos by landing time (of a view, or of the video), then their views by video. int_course_videos
+    # (a table of one row per course video, rebuilt in full every run) may be joined by a scan where it is small.
+    "video_retention_curve": ("views_loaded_at",
+                              [("fct_video_views", "loaded_at"), ("int_course_videos", "loaded_at"),
+                               ("fct_video_views", "video_id")],
+                              {"fct_video_views", "video_retention_curve"}),
+}
+
+
+def _landed_over_history(owner: str) -> None:
+    """Raw as hourly loads over the world's history would hold it: each row landed when it last changed, and
+    HISTORY_COPIES older copies of every row (other ids and owners), landed 100 days apart."""
+    with connect(owner, autocommit=True) as conn:
+        for table in RAW_TABLES:
+            columns = [name for (name,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw_app'"
+                " AND table_name = %s ORDER BY ordinal_position", (table,))]
+            copied = [f"{name} + k::bigint * 1000000000" if name in ID_COLUMNS
+                      else "_loaded_at - k * interval '100 days'" if name == "_loaded_at" else name
+                      for name in columns]
+            conn.execute(f"UPDATE raw_app.{table} SET _loaded_at = greatest(created_at, updated_at)")
+            conn.execute(f"INSERT INTO raw_app.{table} ({', '.join(columns)}) SELECT {', '.join(copied)}"
+                         f" FROM raw_app.{table}, generate_series(1, {HISTORY_COPIES}) AS k")
+            conn.execute(f"VACUUM ANALYZE raw_app.{table}")
+
+
+def _plan_nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _plan_nodes(child)
+
+
+def test_merge_facts_reach_what_landed_by_index(fresh_database, scratch_warehouse, run_dbt, tmp_path):
+    source = fresh_database("plans_app")
+    warehouse = scratch_warehouse("plans_warehouse")
+    generate_app_world(source, users=150, days=21, seed=23, as_of=START)
+    load_costs(warehouse["loader"])
+    load_app_tables(source, warehouse["loader"])
+    _landed_over_history(warehouse["owner"])
+    selection = [f"+{model}" for model in MODELS]
+    run_dbt(warehouse["transformer"], START.isoformat(), "run", "-s", *selection)
+    # A full refresh of existing tables renames them to backups (keeping their index names) until after the hooks:
+    # the landing-column index must still be there after it.
+    run_dbt(warehouse["transformer"], START.isoformat(), "run", "--full-refresh", "-s", *MODELS)
+    with connect(warehouse["owner"], autocommit=True) as conn:
+        for model in MODELS:
+            conn.execute(f'ANALYZE {BUILD_SCHEMA}."{model}"')
+        conn.execute("ANALYZE intermediate.int_course_videos")
+
+    advance_app_world(source, hours=1)
+    load_app_tables(source, warehouse["loader"])
+    run_dbt(warehouse["transformer"], START.isoformat(), "compile", "-s", *MODELS)
+    compiled = {path.stem: path.read_text() for path in (tmp_path / "target" / "compiled").rglob("*.sql")}
+
+    problems = []
+    with connect(warehouse["transformer"]) as conn:
+        index_columns = {name: (table, first) for name, table, first in conn.execute(
+            "SELECT i.relname, t.relname, a.attname FROM pg_index x"
+            " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]"
+            " WHERE n.nspname IN ('raw_app', 'intermediate', %s)", (BUILD_SCHEMA,))}
+        for model, (bound_column, by_index, never_scanned) in MODELS.items():
+            assert "is_incremental" not in compiled[model]  # compiled, not raw Jinja
+            for name, sql in ((model, compiled[model]),
+                              (f"{model}'s lower bound", f'select max({bound_column}) from {BUILD_SCHEMA}."{model}"')):
+                plan = conn.execute(f"EXPLAIN (FORMAT JSON) {sql}").fetchone()[0]
+                plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+                nodes = list(_plan_nodes(plan))
+                scanned = {node["Relation Name"] for node in nodes if node["Node Type"] == "Seq Scan"}
+                indexed = {index_columns[node["Index Name"]] for node in nodes if "Index Name" in node}
+                if scanned & never_scanned:
+                    problems.append(f"{name}: Seq Scan on {sorted(scanned & never_scanned)}")
+                if name == model and (missing := [read for read in by_index if read not in indexed]):
+                    problems.append(f"{name}: not read by index: {missing} (indexes used: {sorted(indexed)})")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_test_reads_every_model_it_names():
+    """The models named here are the incremental ones that merge what landed (a renamed model fails here)."""
+    root = Path(__file__).resolve().parents[2] / "dbt_project" / "models"
+    for model in MODELS:
+        [path] = root.rglob(f"{model}.sql")
+        assert "materialized='incremental'" in path.read_text(), model
