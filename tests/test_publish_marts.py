@@ -62,3 +62,39 @@ def test_publish_marts_after_a_full_refresh_leaves_the_rebuilt_rows_to_the_next_
     assert "copied" not in again.stdout  # nothing rebuilt this time, nothing copied
     with connect(warehouse["transformer"]) as conn:
         assert conn.execute(f"SELECT count(*) FROM marts.{TABLE}").fetchone()[0] == rebuilt  # noqa: S608
+
+
+@pytest.mark.timeout(1800)
+def test_publishing_drops_the_tables_no_model_builds_any_more(demo_world, scratch_warehouse, tmp_path):
+    """A removed or renamed model leaves its table: dbt never drops what it stops building. Publishing drops it from
+    the build schema before the swap, so readers stop seeing it at once (the previous marts, now the build schema,
+    lose their copy at the next publication); one another object depends on is kept, and said."""
+    warehouse = scratch_warehouse("publish_retires_tables")
+    env = {"WAREHOUSE_URL": warehouse["owner"]}
+    cli("ingest", "--source", "app", "--source", "costs", env=env)
+    cli("dbt", "run", "--select", f"+{TABLE}", "--target-path", str(tmp_path / "target"), "--log-path",
+        str(tmp_path / "logs"), env=env)
+    with connect(warehouse["transformer"], autocommit=True) as conn:  # what an older release built, in both schemas
+        for schema in ("marts", "marts_next"):
+            conn.execute(f"CREATE TABLE {schema}.fct_user_engagement_daily AS SELECT 1 AS user_id")  # noqa: S608
+            conn.execute(f"CREATE TABLE {schema}.old_depended_on AS SELECT 1 AS id")  # noqa: S608
+    with connect(warehouse["owner"], autocommit=True) as conn:  # someone's own view on one of them
+        conn.execute("CREATE VIEW public.my_view AS SELECT * FROM marts_next.old_depended_on")
+
+    published = cli("db", "publish-marts", "--skip-checks", env=env).stdout
+    assert "dropped marts_next.fct_user_engagement_daily: no model builds it any more" in published, published
+    assert "kept marts_next.old_depended_on" in published, published
+
+    def relations() -> dict[str, set[str]]:
+        with connect(warehouse["owner"]) as conn:
+            rows = conn.execute("SELECT table_schema, table_name FROM information_schema.tables"
+                                " WHERE table_schema IN ('marts', 'marts_next')").fetchall()
+        return {schema: {name for s, name in rows if s == schema} for schema in ("marts", "marts_next")}
+
+    now = relations()
+    assert TABLE in now["marts"] and "fct_user_engagement_daily" not in now["marts"]  # readers: gone at once
+    assert "old_depended_on" in now["marts"]  # kept, with the view on it
+    assert "fct_user_engagement_daily" in now["marts_next"]  # the previous marts still hold theirs
+
+    cli("db", "publish-marts", "--skip-checks", env=env)
+    assert "fct_user_engagement_daily" not in relations()["marts_next"]  # and lose it at the next publication

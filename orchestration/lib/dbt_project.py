@@ -73,6 +73,13 @@ def incremental_marts() -> list[str]:
                   and node["config"].get("materialized") == "incremental" and node["schema"] == BUILD_SCHEMA)
 
 
+def published_relations() -> list[str]:
+    """Every relation the project's models build in the build schema (what publishing keeps there)."""
+    nodes = json.loads(prepare_manifest().read_text())["nodes"].values()
+    return sorted(node["alias"] or node["name"] for node in nodes if node["resource_type"] == "model"
+                  and node["schema"] == BUILD_SCHEMA)
+
+
 RUN_FOLDERS_KEPT = 24  # a day of hourly runs; each run's folder holds ~20 MB (manifest, compiled SQL, logs)
 
 

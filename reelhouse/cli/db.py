@@ -77,7 +77,7 @@ def publish_marts_command(
     """
     from expectations.runner import run_suite
     from expectations.suite import load_suites
-    from orchestration.lib.dbt_project import incremental_marts
+    from orchestration.lib.dbt_project import incremental_marts, published_relations
     from reelhouse.errors import ReelhouseError
     from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, publish_marts
 
@@ -92,7 +92,8 @@ def publish_marts_command(
         if failed:
             raise ReelhouseError(f"nothing published, blocking checks failed: {'; '.join(failed)}")
     publication = publish_marts(transformer, incremental_marts(),
-                                progress=lambda line: out.print(line, highlight=False))
+                                progress=lambda line: out.print(line, highlight=False),
+                                built_by_models=published_relations())
     out.print(f"published {publication.relations} marts into {LIVE_SCHEMA} "
               f"(the previous {publication.previous_relations} are now in {BUILD_SCHEMA}"
               + (f"; {len(publication.copied)} rebuilt incremental tables copied back there)" if publication.copied

@@ -21,6 +21,13 @@ column) and merges into the same relation otherwise. Each publication notes, in 
 OID of every incremental table it leaves there; the next publication copies the ones whose OID changed since. So the
 pipeline's publish step and `reelhouse db publish-marts` after a `reelhouse dbt build --full-refresh` behave the
 same: one function, publish_marts, does the swap and the copy for both.
+
+A model removed from the project (renamed, or replaced as the engagement facts were by their spells) leaves its
+table behind: dbt never drops what it no longer builds. Given the names of every relation the project builds there,
+publishing drops the others from the build schema before the swap, so readers stop seeing a table that no longer
+changes the moment the first build without it is published (and the build schema loses its copy at the next
+publication). One that something else depends on (a view of someone's own) is kept and said, never dropped with its
+dependants.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from psycopg import sql
+from psycopg import errors, sql
 
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import connect
@@ -46,6 +53,7 @@ class Publication:
     relations: int  # tables and views now live
     previous_relations: int  # what readers saw before, now in the build schema
     copied: list[str] = field(default_factory=list)  # rebuilt incremental tables copied back into the build schema
+    retired: list[str] = field(default_factory=list)  # relations no model builds any more, dropped before the swap
 
 
 def _relations(conn, schema: str) -> int:
@@ -74,11 +82,34 @@ def _record_oids(conn, schema: str, oids: dict[str, int]) -> None:
         sql.Identifier(schema), sql.Literal(json.dumps({_RECORD_KEY: oids}, sort_keys=True))))
 
 
+def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[str], None]) -> list[str]:
+    """Drop every table and view in `schema` that no model builds; returns what was dropped."""
+    found = conn.execute(
+        "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p') ORDER BY c.relname", (schema,)).fetchall()
+    kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW"}
+    retired = []
+    for name, kind in found:
+        if name in built_by_models:
+            continue
+        try:
+            with conn.transaction():  # a savepoint: a refused drop keeps the publication going
+                conn.execute(sql.SQL(f"DROP {kinds[kind]} {{}}").format(sql.Identifier(schema, name)))
+        except errors.DependentObjectsStillExist:
+            progress(f"kept {schema}.{name}: no model builds it any more, but other objects depend on it")
+            continue
+        retired.append(name)
+        progress(f"dropped {schema}.{name}: no model builds it any more")
+    return retired
+
+
 def publish_marts(transformer_url: str, incremental_tables: Iterable[str] = (),
-                  progress: Callable[[str], None] = lambda _: None) -> Publication:
+                  progress: Callable[[str], None] = lambda _: None,
+                  built_by_models: Iterable[str] | None = None) -> Publication:
     """Make the audited build the live marts (and the live marts the next build's starting point); then copy each
     of `incremental_tables` that this build rebuilt in full back into the build schema, so the next incremental
-    build continues from the rebuilt rows (see the module's docstring). The one way marts are published."""
+    build continues from the rebuilt rows (see the module's docstring). With `built_by_models` (every relation the
+    project builds in the build schema), the others are dropped from it first. The one way marts are published."""
     ident = sql.Identifier
     incremental_tables = list(incremental_tables)
     with connect(transformer_url) as conn, conn.transaction():
@@ -86,6 +117,7 @@ def publish_marts(transformer_url: str, incremental_tables: Iterable[str] = (),
         built, live = _relations(conn, BUILD_SCHEMA), _relations(conn, LIVE_SCHEMA)
         if built == 0:
             raise ReelhouseError(f"nothing to publish: schema {BUILD_SCHEMA} has no marts (run dbt build first)")
+        retired = _retire(conn, BUILD_SCHEMA, set(built_by_models), progress) if built_by_models is not None else []
         left_there = _recorded_oids(conn, BUILD_SCHEMA)
         rebuilt = [table for table, oid in _oids(conn, BUILD_SCHEMA, incremental_tables).items()
                    if left_there.get(table) != oid]
@@ -98,7 +130,7 @@ def publish_marts(transformer_url: str, incremental_tables: Iterable[str] = (),
     if incremental_tables:
         with connect(transformer_url) as conn, conn.transaction():
             _record_oids(conn, BUILD_SCHEMA, _oids(conn, BUILD_SCHEMA, incremental_tables))
-    return Publication(relations=built, previous_relations=live, copied=copied)
+    return Publication(relations=built - len(retired), previous_relations=live, copied=copied, retired=retired)
 
 
 def copy_to_build_schema(transformer_url: str, tables: Iterable[str],

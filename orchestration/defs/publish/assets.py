@@ -16,7 +16,7 @@ refreshing Superset was skipped and why, and the next run does it again.
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration.lib.audited_rows import PUBLISHED_MARTS, publication_record
-from orchestration.lib.dbt_project import incremental_marts, mart_keys
+from orchestration.lib.dbt_project import incremental_marts, mart_keys, published_relations
 from orchestration.lib.resources import Superset, Warehouse
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import libpq_dsn
@@ -37,12 +37,14 @@ MART_KEYS = mart_keys()
                 "transaction: readers see the new marts only when all of them passed.",
 )
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    publication = publish_marts(warehouse.url("transformer"), incremental_marts(), progress=context.log.info)
+    publication = publish_marts(warehouse.url("transformer"), incremental_marts(), progress=context.log.info,
+                                built_by_models=published_relations())
     context.log.info(f"published {publication.relations} marts into {LIVE_SCHEMA}")
     audited = publication_record(context.instance, context.run.run_id)
     return MaterializeResult(metadata={"relations": publication.relations,
                                        "previous_relations": publication.previous_relations,
                                        "copied_to_build_schema": MetadataValue.json(publication.copied),
+                                       "retired": MetadataValue.json(publication.retired),
                                        **audited})
 
 
