@@ -32,16 +32,20 @@ CLOCK = """
     )
 """
 
-# Students: last_active = their latest action (a view started or last watched, a question, a quiz attempt);
-# videos_watched = distinct course videos viewed; avg_completion = mean watch percentage of their views.
-STUDENT_TIERS = f"""
-    WITH {CLOCK},
-    actions AS (
+# A student's actions, the Creator Dashboard doc's last_active: a view started or last watched, a question, a quiz
+# attempt (one CTE for every check that needs it).
+STUDENT_ACTIONS = """actions AS (
         SELECT student_id, created_at AS at FROM staging.stg_app__video_progress
         UNION ALL SELECT student_id, last_watched_at FROM staging.stg_app__video_progress
         UNION ALL SELECT student_id, created_at FROM staging.stg_app__chat_messages WHERE role = 'user'
         UNION ALL SELECT student_id, created_at FROM staging.stg_app__quiz_attempts
-    ),
+    )"""
+
+# Students: last_active = their latest action (a view started or last watched, a question, a quiz attempt);
+# videos_watched = distinct course videos viewed; avg_completion = mean watch percentage of their views.
+STUDENT_TIERS = f"""
+    WITH {CLOCK},
+    {STUDENT_ACTIONS},
     students AS (
         SELECT s.student_id AS id, s.created_at, clock.now_,
                (SELECT max(at) FROM actions a WHERE a.student_id = s.student_id AND a.at < clock.now_) AS last_active,
@@ -125,12 +129,7 @@ def test_active_students_are_those_who_did_something_in_the_window(built_marts):
     enrolment day)."""
     expected = f"""
         WITH {CLOCK},
-        actions AS (
-            SELECT student_id, created_at AS at FROM staging.stg_app__video_progress
-            UNION ALL SELECT student_id, last_watched_at FROM staging.stg_app__video_progress
-            UNION ALL SELECT student_id, created_at FROM staging.stg_app__chat_messages WHERE role = 'user'
-            UNION ALL SELECT student_id, created_at FROM staging.stg_app__quiz_attempts
-        ),
+        {STUDENT_ACTIONS},
         last_actions AS (
             SELECT student_id, max(at) AS last_active FROM actions, clock WHERE at < clock.now_ GROUP BY student_id
         )
