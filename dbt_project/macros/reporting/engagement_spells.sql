@@ -281,3 +281,11 @@ inner join entities_to_build on spells.{{ key }} = entities_to_build.{{ key }}
 left join landings on spells.{{ key }} = landings.{{ key }}
 
 {%- endmacro %}
+
+{#- The one definition of "the spell covering day `day`" for the readers of the spell facts (valid_to exclusive,
+    null = open): `where {{ spell_covering('spells', 'clock.today') }}`. README shows analysts the same predicate. -#}
+
+{% macro spell_covering(alias, day) -%}
+    {{ alias }}.valid_from <= {{ day }}
+    and ({{ alias }}.valid_to > {{ day }} or {{ alias }}.valid_to is null)
+{%- endmacro %}

@@ -21,9 +21,7 @@ latest as (
         spells.engagement_tier
     from {{ ref('fct_user_engagement_spells') }} as spells
     cross join clock
-    where
-        spells.valid_from <= clock.today
-        and (spells.valid_to > clock.today or spells.valid_to is null)
+    where {{ spell_covering('spells', 'clock.today') }}
 
 ),
 

@@ -22,8 +22,7 @@ today as (
     from {{ ref('fct_student_engagement_spells') }} as spells
     cross join clock
     where
-        spells.valid_from <= clock.today
-        and (spells.valid_to > clock.today or spells.valid_to is null)
+        {{ spell_covering('spells', 'clock.today') }}
         and spells.engagement_tier in ('at_risk', 'inactive', 'low_engagement')
 
 ),

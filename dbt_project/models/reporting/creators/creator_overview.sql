@@ -37,9 +37,7 @@ activity as (
         count(case when {{ days_inactive }} < 30 then 1 end) as students_active_30d,
         count(case when engagement.engagement_tier in ('at_risk', 'inactive') then 1 end) as students_at_risk
     from {{ ref('fct_student_engagement_spells') }} as engagement
-    where
-        engagement.valid_from <= {{ reporting_date() }}
-        and (engagement.valid_to > {{ reporting_date() }} or engagement.valid_to is null)
+    where {{ spell_covering('engagement', reporting_date()) }}
     group by engagement.creator_id
 
 ),
