@@ -438,14 +438,15 @@ def layer_of(schema: str) -> str:
 
 
 def warehouse_sizes() -> dict:
-    """Every schema of the warehouse (but the catalogs) with its tables' size, indexes and TOAST included
-    (pg_total_relation_size), grouped into layers by name; and the app and Stripe databases' sizes."""
+    """Every schema of the warehouse (but the catalogs) with its relations (tables, views) and their size, indexes
+    and TOAST included (pg_total_relation_size; a view takes none), grouped into layers by name; and every database's
+    size (app, Stripe account, Dagster's storage beside the warehouse)."""
     from reelhouse.warehouse import admin_url, connect
 
     with connect(admin_url()) as conn:
         rows = conn.execute(
             "SELECT n.nspname, count(*), coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
-            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm')"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm', 'v')"
             " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'"
             " GROUP BY 1 ORDER BY 1").fetchall()
         databases = dict(conn.execute("SELECT datname, pg_database_size(datname) FROM pg_database"
@@ -472,7 +473,7 @@ def ingested_rows(since: float, until: float) -> int:
 
 
 def gb(size: float) -> str:
-    return f"{size / 2**30:,.2f} GB"
+    return f"{size / 2**30:,.2f} GB" if size >= 2**30 else f"{size / 2**20:,.1f} MB"
 
 
 def print_landing(landing: tuple[str, Landing | None], full: RunTiming | None, bulk_rows: int) -> None:
@@ -498,7 +499,7 @@ def print_disk_and_sizes(disk: DiskPeak, sizes: dict) -> None:
     layers = ", ".join(f"{layer} {gb(size)}" for layer, size in sorted(sizes["layers"].items(), key=lambda kv: -kv[1]))
     print(f"- warehouse at the end by layer (tables + indexes + TOAST): {layers}; "
           + (f"marts / raw = {ratio:.2f}" if ratio is not None else "no raw tables"))
-    print("\n| schema | layer | tables | size |")
+    print("\n| schema | layer | tables and views | size |")
     print("|---|---|---|---|")
     for name, info in sorted(sizes["schemas"].items(), key=lambda kv: (kv[1]["layer"], kv[0])):
         print(f"| {name} | {info['layer']} | {info['tables']} | {info['bytes'] / 2**20:,.1f} MB |")
@@ -594,7 +595,8 @@ def main() -> None:
                         help="ingest in full_rebuild even when the landing is cached (and do not cache it)")
     parser.add_argument("--min-free-gb", type=float, metavar="GB",
                         help="refuse to start below this much free disk (default: estimated for the size)")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the numbers as JSON to FILE")
+    parser.add_argument("--json", type=Path, metavar="FILE", default=os.environ.get("BENCH_HOURLY_JSON") or None,
+                        help="also write the numbers as JSON to FILE (default: $BENCH_HOURLY_JSON, else none)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary state folder")
     parser.add_argument("--resume", type=Path, metavar="DIR",
                         help="continue in the state folder a --keep run left after its full rebuild and settling run "
@@ -698,7 +700,7 @@ def main() -> None:
                 "world": asdict(world) if world else None,
                 "landing": {"mode": landing[0], "fingerprint": digest,
                             **(asdict(landing[1]) if landing[1] else {})},
-                "full_rebuild": {"job": full.name if full else None, "wall": full.wall if full else None,
+                "full_rebuild": {"job": full.job if full else None, "wall": full.wall if full else None,
                                  "steps": full.steps if full else {}, "rows_ingested": bulk_rows,
                                  "success": full.success if full else None},
                 "sdk": {"sample": sdk[0], "objects": sdk[1], "seconds": sdk[2]} if sdk else None,
