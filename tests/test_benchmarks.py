@@ -116,3 +116,14 @@ def test_the_landing_fingerprint_follows_the_ingestion_code_and_a_changed_one_fi
     (world / f"landed-{changed}").mkdir()
     (world / f"landed-{changed}" / "landed.json").write_text(json.dumps({"fingerprint": digest}))
     assert cached_landing(world, changed) is None
+
+
+def test_the_hourly_run_refuses_to_start_without_the_disk_it_needs_in_one_line(tmp_path):
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "hourly_run.py"), "--users", "40", "--days", "7",
+                           "--min-free-gb", str(shutil.disk_usage(tmp_path).free / 2**30 + 1)],
+                          cwd=BENCHMARKS.parent, env={**os.environ, "BENCH_CACHE_DIR": str(tmp_path / "worlds")},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "free on" in done.stderr and "this run needs" in done.stderr and "--min-free-gb" in done.stderr
+    assert not list((tmp_path / "worlds").glob("*"))  # nothing started, nothing written
