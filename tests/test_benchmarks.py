@@ -53,6 +53,7 @@ def test_the_benchmark_runs_at_the_tiny_scale_and_reports(script):
     run_tiny(script)
 
 
+@pytest.mark.timeout(2700)  # two hourly_run.py processes (about 6 minutes each on a quiet machine)
 def test_the_hourly_run_caches_what_ingestion_landed_and_the_next_run_restores_it(tmp_path):
     cache = tmp_path / "worlds"
     env = {"BENCH_CACHE_DIR": str(cache), "BENCH_HOURLY_JSON": str(tmp_path / "first.json")}
