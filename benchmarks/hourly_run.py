@@ -4,16 +4,24 @@
     python benchmarks/hourly_run.py --users 10000 --runs 3
 
 Runs on a private embedded PostgreSQL (its own temporary state folder and ports), so it never touches
-your warehouse. It generates the demo world, serves its Stripe account on a free port, then:
+your warehouse. It generates the demo world (or restores it, benchmarks/_world.py), serves its Stripe account on a
+free port, then:
   1. lists every Stripe resource through the SDK (auto_paging_iter, limit=100): objects/s of SDK + server;
-  2. runs `full_rebuild` once in this process (as `reelhouse run full` does) and times it;
+  2. runs `full_rebuild` once in this process (as `reelhouse run full` does) and times it, and caches what its
+     ingestion landed (raw tables and ingestion state, benchmarks/_landed.py) beside the world; when that cache
+     exists for this world and this ingestion code, it is restored instead, `full_rebuild` runs without its
+     ingestion steps (dbt's full build, the checks, publishing: the marts always come from the current project),
+     and the SDK listing is a sample (`--sdk-sample`, default 2,000 of each resource);
   3. advances the world by one hour (app database + Stripe account, as `reelhouse demo advance` does) and runs
      `hourly_refresh`: once right after the full rebuild, then, after moving every landing and build time a day
      back (as a warehouse that has run for a day has them: back_date_history), `--runs` more times.
 Each run is split by step from the run's STEP_START / STEP_SUCCESS events (ingestion, dbt_models,
 checks, publish); the dbt step is split further from dbt's run_results.json (dbt's own elapsed time vs
 process start-up and parsing; slowest nodes). SUPERSET_URL points at a free port where nothing listens,
-so the publish step only finds Superset down and skips. Prints Markdown for BENCHMARKS.md.
+so the publish step only finds Superset down and skips. Prints Markdown for BENCHMARKS.md: the runs, the peak disk
+of the run's data folder and the caches it wrote (sampled throughout; the run refuses to start when the free disk
+is below what the size needs, `--min-free-gb`), and the warehouse's size by layer at the end (`--json` also writes
+the numbers as JSON).
 """
 
 from __future__ import annotations
@@ -37,7 +45,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _world import World, prepare_world  # noqa: E402  (benchmarks/ helper)
+from _landed import (  # noqa: E402  (benchmarks/ helpers)
+    Landing,
+    cached_landing,
+    fingerprint,
+    restore_landing,
+    save_landing,
+)
+from _world import World, prepare_world, world_folder  # noqa: E402
 
 AS_OF = datetime(2026, 11, 16, 12, tzinfo=UTC)  # the world's end: the same world on every run
 INGESTION_STEPS = ("app_tables", "stripe_objects", "provider_prices")
@@ -46,6 +61,15 @@ INGESTION_STEPS = ("app_tables", "stripe_objects", "provider_prices")
 # the copy of the rebuilt facts that publishing left in the build schema (reelhouse/warehouse/marts.py).
 SETTLING_RUNS = 1
 PHASES = ("ingestion", "dbt_models", "checks", "publish")
+RESTORED_SDK_SAMPLE = 2000  # objects of each Stripe resource listed when the landing is restored (rate is per page)
+# Free disk a run needs when no earlier run at this size recorded its peak: the large world (1M users x 15 days)
+# reached 75 GB (BENCHMARKS.md, 2026-12-06), about 5 kB per user-day; never less than 1 GB.
+BYTES_PER_USER_DAY = 5000
+PEAK_FILE = "peak_disk.json"  # in the world's folder: each mode's (cold, restored) last peak, for the estimate
+# The warehouse's layers, by schema name: a schema of a new layer or a new mart schema (marts_store, ...) falls
+# into its pattern's layer or is listed on its own, never left out.
+LAYERS = (("raw", r"^raw_"), ("ops", r"^ops$"), ("staging", r"^staging"), ("intermediate", r"^intermediate"),
+          ("marts", r"^marts"))
 
 
 @dataclass
@@ -191,13 +215,30 @@ def dbt_split(run_id: str) -> DbtSplit:
     return split
 
 
-def run_job(name: str, pgdata: Path) -> RunTiming:
-    """Execute one job in process on the local Dagster instance and split its run by step."""
+def without_ingestion_job():
+    """`full_rebuild` less its ingestion assets (their checks kept: the raw GX suites and the load-health checks read
+    what the restored landing holds): what a full rebuild does after its ingestion."""
+    from dagster import AssetSelection, Definitions, define_asset_job
+
+    from orchestration.definitions import INGESTION, defs
+    from orchestration.defs.pipeline.jobs import PIPELINE, full_rebuild
+    from orchestration.lib.run_lock import pipeline_executor
+
+    keys = [key for assets in INGESTION for key in assets.keys]
+    selection = (PIPELINE - AssetSelection.assets(*keys)) | AssetSelection.checks_for_assets(*keys)
+    job = define_asset_job(f"{full_rebuild.name}_from_landed", selection=selection, executor_def=pipeline_executor,
+                           tags=full_rebuild.tags)
+    return Definitions.merge(defs, Definitions(jobs=[job])).resolve_job_def(job.name)
+
+
+def run_job(name: str, pgdata: Path, *, from_landed: bool = False) -> RunTiming:
+    """Execute one job in process on the local Dagster instance and split its run by step (`from_landed`: the
+    full rebuild without its ingestion steps)."""
     from dagster import DagsterEventType, DagsterInstance
 
     from orchestration.definitions import defs
 
-    job = defs.resolve_job_def(name)
+    job = without_ingestion_job() if from_landed else defs.resolve_job_def(name)
     run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     with DagsterInstance.get() as instance, peak_server_memory(pgdata) as server_peak:
         started, epoch = time.perf_counter(), time.time()
@@ -220,7 +261,7 @@ def run_job(name: str, pgdata: Path) -> RunTiming:
                 if event.event_type == DagsterEventType.STEP_FAILURE:
                     failed.append(event.step_key)
     spans = {key: (start, ends[key]) for key, start in starts.items() if key in ends}
-    return RunTiming(name, result.success, wall, epoch, spans, failed, dbt_split(result.run_id),
+    return RunTiming(job.name, result.success, wall, epoch, spans, failed, dbt_split(result.run_id),
                      maxrss_mb(resource.RUSAGE_SELF), maxrss_mb(resource.RUSAGE_CHILDREN), server_peak[0])
 
 
@@ -313,34 +354,196 @@ def back_date_history(hours: int = 24) -> str:
     return f"{moved:,} rows in {len(found)} tables ({', '.join(sorted(table for table, _ in found))})"
 
 
-def print_report(args: argparse.Namespace, world: World | None, rows: int,
-                 import_seconds: float, sdk: tuple[int, float] | None, stripe_rows: int, full: RunTiming | None,
-                 hourly: list[tuple[str, float, RunTiming]]) -> None:
-    """Markdown tables: per run, per phase, the dbt step's own split, the slowest dbt nodes (a --resume run has
-    no world, SDK listing or full rebuild of its own to report)."""
+def folder_bytes(path: Path) -> int:
+    """Disk a folder takes (allocated blocks, as `du`), files vanishing while it is read skipped."""
+    total = 0
+    for folder, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+            except OSError:
+                continue
+    return total
+
+
+@dataclass
+class DiskPeak:
+    """The run's data folder (server, Dagster, dbt) and the caches it writes, sampled throughout the run."""
+
+    free_at_start: int
+    needed: int  # what the run refused to start without
+    estimate: str  # where `needed` came from
+    peak_data: int = 0
+    peak_cache: int = 0
+    peak_total: int = 0
+    min_free: int = 0
+    samples: int = 0
+
+
+@contextmanager
+def disk_sampler(data: Path, cache: Path, disk: DiskPeak, interval: float = 2.0) -> Iterator[DiskPeak]:
+    """Sample the data folder's and the cache folder's size (and the free disk) in a thread while the block runs."""
+    done = threading.Event()
+    cache_before = folder_bytes(cache) if cache.exists() else 0
+    disk.min_free = disk.free_at_start
+
+    def sample() -> None:
+        while True:
+            data_bytes = folder_bytes(data)
+            cache_bytes = max((folder_bytes(cache) if cache.exists() else 0) - cache_before, 0)  # written by this run
+            disk.peak_data = max(disk.peak_data, data_bytes)
+            disk.peak_cache = max(disk.peak_cache, cache_bytes)
+            disk.peak_total = max(disk.peak_total, data_bytes + cache_bytes)
+            disk.min_free = min(disk.min_free, shutil.disk_usage(data).free)
+            disk.samples += 1
+            if done.wait(interval):
+                return
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield disk
+    finally:
+        done.set()
+        thread.join()
+
+
+def disk_needed(args: argparse.Namespace, folder: Path, restoring: bool) -> tuple[int, str]:
+    """Free disk this run needs: `--min-free-gb`, else 1.2 x the peak the last run of this kind at this size
+    recorded, else an estimate from the world's size (BYTES_PER_USER_DAY)."""
+    if args.min_free_gb is not None:
+        return int(args.min_free_gb * 2**30), "--min-free-gb"
+    mode = "restored" if restoring else "cold"
+    try:
+        peak = json.loads((folder / PEAK_FILE).read_text())[mode]
+        return int(peak * 1.2), f"1.2 x the peak of the last {mode} run at this size"
+    except (OSError, ValueError, KeyError):
+        return (max(args.users * args.days * BYTES_PER_USER_DAY, 2**30),
+                f"{BYTES_PER_USER_DAY:,} bytes per user-day, at least 1 GB (no earlier run at this size recorded)")
+
+
+def record_peak(folder: Path, restoring: bool, disk: DiskPeak) -> None:
+    path = folder / PEAK_FILE
+    try:
+        peaks = json.loads(path.read_text())
+    except (OSError, ValueError):
+        peaks = {}
+    peaks["restored" if restoring else "cold"] = disk.peak_total
+    if folder.exists():
+        path.write_text(json.dumps(peaks))
+
+
+def layer_of(schema: str) -> str:
+    return next((layer for layer, pattern in LAYERS if re.match(pattern, schema)), "other")
+
+
+def warehouse_sizes() -> dict:
+    """Every schema of the warehouse (but the catalogs) with its relations (tables, views) and their size, indexes
+    and TOAST included (pg_total_relation_size; a view takes none), grouped into layers by name; and every database's
+    size (app, Stripe account, Dagster's storage beside the warehouse)."""
+    from reelhouse.warehouse import admin_url, connect
+
+    with connect(admin_url()) as conn:
+        rows = conn.execute(
+            "SELECT n.nspname, count(*), coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm', 'v')"
+            " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%%'"
+            " GROUP BY 1 ORDER BY 1").fetchall()
+        databases = dict(conn.execute("SELECT datname, pg_database_size(datname) FROM pg_database"
+                                      " WHERE NOT datistemplate").fetchall())
+    schemas = {name: {"layer": layer_of(name), "tables": int(count), "bytes": int(size)}
+               for name, count, size in rows}
+    layers: dict[str, int] = {}
+    for info in schemas.values():
+        layers[info["layer"]] = layers.get(info["layer"], 0) + info["bytes"]
+    raw, marts = layers.get("raw", 0), layers.get("marts", 0)
+    return {"schemas": schemas, "layers": layers, "marts_over_raw": marts / raw if raw else None,
+            "databases": {name: int(size) for name, size in databases.items()}}
+
+
+def ingested_rows(since: float, until: float) -> int:
+    """Rows the loaders inserted or updated between two epochs (ops.load_audit): the bulk load of a full rebuild
+    that ingested, none for one whose landing was restored."""
+    from reelhouse.warehouse import admin_url, connect
+
+    with connect(admin_url()) as conn:
+        return int(conn.execute(
+            "SELECT coalesce(sum(rows_inserted + rows_updated), 0) FROM ops.load_audit"
+            " WHERE started_at BETWEEN to_timestamp(%s) AND to_timestamp(%s)", (since, until)).fetchone()[0])
+
+
+def gb(size: float) -> str:
+    return f"{size / 2**30:,.2f} GB" if size >= 2**30 else f"{size / 2**20:,.1f} MB"
+
+
+def print_landing(landing: tuple[str, Landing | None], full: RunTiming | None, bulk_rows: int) -> None:
+    mode, info = landing
+    if mode == "restored" and info:
+        print(f"- landed cache restored from `{info.folder.name}` (made {info.saved_at[:16]} UTC, ops times moved "
+              f"{info.shifted_hours:.1f} h forward) in {info.seconds:.1f} s: {gb(info.raw_bytes)} of raw tables from "
+              f"a {gb(info.dump_bytes)} dump; full_rebuild ran without its ingestion steps ({bulk_rows:,} rows "
+              "ingested during it): dbt's full build, the checks and publishing on the restored raw")
+    elif mode == "saved" and info:
+        print(f"- landed cache written to `{info.folder.name}` after full_rebuild in {info.seconds:.1f} s (not in its "
+              f"wall): {gb(info.raw_bytes)} of raw tables in a {gb(info.dump_bytes)} dump; full_rebuild ingested "
+              f"{bulk_rows:,} rows")
+    else:
+        print(f"- landed cache not used ({mode}); full_rebuild ingested {bulk_rows:,} rows")
+
+
+def print_disk_and_sizes(disk: DiskPeak, sizes: dict) -> None:
+    print(f"\n- disk: {gb(disk.free_at_start)} free at the start (needed {gb(disk.needed)}: {disk.estimate}); peak "
+          f"{gb(disk.peak_total)} = data folder {gb(disk.peak_data)} + caches written {gb(disk.peak_cache)} "
+          f"(peaks of each apart; {disk.samples} samples); least free {gb(disk.min_free)}")
+    ratio = sizes["marts_over_raw"]
+    layers = ", ".join(f"{layer} {gb(size)}" for layer, size in sorted(sizes["layers"].items(), key=lambda kv: -kv[1]))
+    print(f"- warehouse at the end by layer (tables + indexes + TOAST): {layers}; "
+          + (f"marts / raw = {ratio:.2f}" if ratio is not None else "no raw tables"))
+    print("\n| schema | layer | tables and views | size |")
+    print("|---|---|---|---|")
+    for name, info in sorted(sizes["schemas"].items(), key=lambda kv: (kv[1]["layer"], kv[0])):
+        print(f"| {name} | {info['layer']} | {info['tables']} | {info['bytes'] / 2**20:,.1f} MB |")
+    print("\ndatabases: " + ", ".join(f"{name} {gb(size)}" for name, size in sorted(sizes["databases"].items())))
+
+
+def print_report(args: argparse.Namespace, world: World | None, rows: int, import_seconds: float,
+                 sdk: tuple[int, int, float] | None, stripe_rows: int, full: RunTiming | None,
+                 hourly: list[tuple[str, str, RunTiming]], landing: tuple[str, Landing | None], bulk_rows: int,
+                 disk: DiskPeak, sizes: dict, total_seconds: float) -> None:
+    """Markdown: the world, the landed cache, the Stripe rates, per run, per phase, the dbt step's own split, the
+    slowest dbt nodes, then disk and the warehouse by layer (a --resume run has no world, SDK listing or full rebuild
+    of its own to report)."""
     print(f"\n## {args.users:,} users x {args.days} days (seed {args.seed})\n")
+    print(f"- whole benchmark, world to sizes: {total_seconds:,.0f} s ({total_seconds / 60:.1f} min)")
     if world:
         made = (f"restored from the benchmark's cached dump in {world.seconds:.0f} s" if world.restored else
                 f"generated in {world.seconds:.0f} s (app + Stripe account, {rows / world.seconds:,.0f} app rows/s)")
         print(f"- world: {world.summary}; {made}")
+        print_landing(landing, full, bulk_rows)
     else:
         print(f"- resumed in {args.resume}: {rows:,} app rows")
     print(f"- importing orchestration.definitions (dbt manifest check, Dagster definitions): {import_seconds:.1f} s,"
           " once per process, not in the run times")
     print(f"- SUPERSET_URL={os.environ['SUPERSET_URL']} has nothing listening: the publish step skips")
     if full and sdk:
-        print_stripe(args, sdk, stripe_rows, full)
-    print_runs([("full_rebuild", "whole world", full)] if full else [], hourly)
+        print_stripe(sdk, stripe_rows, full)
+    print_runs([("full_rebuild" + (" (landing restored)" if landing[0] == "restored" else ""), "whole world", full)]
+               if full else [], hourly)
+    print_disk_and_sizes(disk, sizes)
 
 
-def print_stripe(args: argparse.Namespace, sdk: tuple[int, float], stripe_rows: int, full: RunTiming) -> None:
-    count, seconds = sdk
-    stripe_step = full.steps.get("stripe_objects", 0.0)
+def print_stripe(sdk: tuple[int, int, float], stripe_rows: int, full: RunTiming) -> None:
+    sample, count, seconds = sdk
     print(f"- Stripe through the SDK, auto_paging_iter at limit=100 against the local server: {count:,} objects "
-          f"(resources + events{f', at most {args.sdk_sample:,} of each' if args.sdk_sample else ''}) in "
+          f"(resources + events{f', at most {sample:,} of each' if sample else ''}) in "
           f"{seconds:.1f} s = {count / seconds:,.0f} objects/s")
-    print(f"- Stripe full load in full_rebuild (ingestion.stripe: SDK pages + merge into raw_stripe): "
-          f"{stripe_rows:,} rows in {stripe_step:.1f} s = {stripe_rows / max(stripe_step, 1e-9):,.0f} rows/s\n")
+    if "stripe_objects" in full.steps:
+        stripe_step = full.steps["stripe_objects"]
+        print(f"- Stripe full load in full_rebuild (ingestion.stripe: SDK pages + merge into raw_stripe): "
+              f"{stripe_rows:,} rows in {stripe_step:.1f} s = {stripe_rows / max(stripe_step, 1e-9):,.0f} rows/s\n")
+    else:
+        print(f"- Stripe full load not run: its {stripe_rows:,} raw rows were restored (the SDK rate above is a sample "
+              "of the pages; the full load's rate is in the run that made the cache)\n")
 
 
 def print_runs(fulls: list[tuple[str, str, RunTiming]], hourly: list[tuple[str, str, RunTiming]]) -> None:
@@ -385,14 +588,36 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=120, help="days of history (default 120)")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the world (default 7)")
     parser.add_argument("--runs", type=int, default=3, help="hourly runs, each after advancing 1 h (default 3)")
-    parser.add_argument("--sdk-sample", type=int, default=0, metavar="N",
-                        help="list at most N objects of each Stripe resource through the SDK (default 0: all)")
+    parser.add_argument("--sdk-sample", type=int, default=None, metavar="N",
+                        help="list at most N objects of each Stripe resource through the SDK (default: all, or "
+                             f"{RESTORED_SDK_SAMPLE:,} when the landing is restored; 0: all)")
+    parser.add_argument("--no-landed-cache", action="store_true",
+                        help="ingest in full_rebuild even when the landing is cached (and do not cache it)")
+    parser.add_argument("--min-free-gb", type=float, metavar="GB",
+                        help="refuse to start below this much free disk (default: estimated for the size)")
+    parser.add_argument("--json", type=Path, metavar="FILE", default=os.environ.get("BENCH_HOURLY_JSON") or None,
+                        help="also write the numbers as JSON to FILE (default: $BENCH_HOURLY_JSON, else none)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary state folder")
     parser.add_argument("--resume", type=Path, metavar="DIR",
                         help="continue in the state folder a --keep run left after its full rebuild and settling run "
                              "(e.g. one stopped during back-dating): back-date what is not yet, then the measured runs")
     args = parser.parse_args()
 
+    # What the run will do with the landing, and the disk it needs, before anything starts.
+    folder = world_folder(args.users, args.days, args.seed, AS_OF)
+    digest = fingerprint()
+    use_cache = not (args.resume or args.no_landed_cache or os.environ.get("BENCH_NO_WORLD_CACHE"))
+    restoring = use_cache and cached_landing(folder, digest) is not None
+    needed, estimate = disk_needed(args, folder, restoring)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder.parent).free
+    if free < needed:
+        print(f"hourly_run.py: {gb(free)} free on {folder.parent}, this run needs {gb(needed)} ({estimate}); "
+              "free some disk or pass --min-free-gb", file=sys.stderr)
+        sys.exit(2)
+    disk = DiskPeak(free_at_start=free, needed=needed, estimate=estimate)
+
+    begun = time.perf_counter()
     home = str(args.resume) if args.resume else tempfile.mkdtemp(prefix="reelhouse-bench-hourly-")
     configure_environment(home)
     # "now" for the marts: the end of the last advanced hour, fixed, so every run sees the same windows
@@ -410,48 +635,82 @@ def main() -> None:
     server.start()
     pgdata = server.pgdata
     try:
-        initialise_warehouse(settings)
-        prepare_dagster_home(settings)
-        world = None if args.resume else prepare_world(args.users, args.days, args.seed, AS_OF)
-        rows = app_rows()
-        if world:
-            print(f"  {world.summary} in {world.seconds:.0f} s", file=sys.stderr)
+        with disk_sampler(Path(home), folder, disk):
+            initialise_warehouse(settings)
+            prepare_dagster_home(settings)
+            world = None if args.resume else prepare_world(args.users, args.days, args.seed, AS_OF)
+            rows = app_rows()
+            if world:
+                print(f"  {world.summary} in {world.seconds:.0f} s", file=sys.stderr)
+                restoring = restoring and world.restored and cached_landing(folder, digest) is not None
+            landing: tuple[str, Landing | None] = ("resumed", None) if args.resume else (
+                ("restored", restore_landing(folder, digest)) if restoring else
+                ("disabled" if not use_cache else "saved", None))
 
-        started = time.perf_counter()
-        import orchestration.definitions  # noqa: F401  (dbt parse if the manifest is stale)
-        import_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            import orchestration.definitions  # noqa: F401  (dbt parse if the manifest is stale)
+            import_seconds = time.perf_counter() - started
 
-        with running_stripe_server(stripe_demo_db_url(), settings.stripe_api_key) as stripe_server:
-            os.environ["STRIPE_API_BASE"] = stripe_server.base_url
-            get_settings.cache_clear()
-            print(f"serving the demo Stripe account on {stripe_server.base_url}; SUPERSET_URL="
-                  f"{os.environ['SUPERSET_URL']} (nothing listens: publish skips)", file=sys.stderr)
-            full = sdk = None
-            if not args.resume:
-                sdk = stripe_sdk_throughput(stripe_server.api_key, stripe_server.base_url, args.sdk_sample)
-                print("full_rebuild ...", file=sys.stderr)
-                full = run_job("full_rebuild", pgdata)
-                print(f"  {full.wall:.1f} s, success={full.success}", file=sys.stderr)
-            stripe_rows = raw_stripe_rows()
-            hourly = []
-            for number in range(SETTLING_RUNS + 1 if args.resume else 1, SETTLING_RUNS + args.runs + 1):
-                if number == SETTLING_RUNS + 1:
+            with running_stripe_server(stripe_demo_db_url(), settings.stripe_api_key) as stripe_server:
+                os.environ["STRIPE_API_BASE"] = stripe_server.base_url
+                get_settings.cache_clear()
+                print(f"serving the demo Stripe account on {stripe_server.base_url}; SUPERSET_URL="
+                      f"{os.environ['SUPERSET_URL']} (nothing listens: publish skips)", file=sys.stderr)
+                full = sdk = None
+                bulk_rows = 0
+                if not args.resume:
+                    sample = args.sdk_sample if args.sdk_sample is not None else (
+                        RESTORED_SDK_SAMPLE if restoring else 0)
+                    sdk = (sample, *stripe_sdk_throughput(stripe_server.api_key, stripe_server.base_url, sample))
+                    print("full_rebuild" + (" without ingestion (landing restored)" if restoring else "") + " ...",
+                          file=sys.stderr)
+                    full = run_job("full_rebuild", pgdata, from_landed=restoring)
+                    print(f"  {full.wall:.1f} s, success={full.success}", file=sys.stderr)
+                    bulk_rows = ingested_rows(full.started, full.started + full.wall)
+                    if landing[0] == "saved":
+                        landing = ("saved", save_landing(folder, digest) if full.success else None)
+                        if landing[1] is None:
+                            landing = ("not saved: full_rebuild failed", None)
+                stripe_rows = raw_stripe_rows()
+                hourly = []
+                for number in range(SETTLING_RUNS + 1 if args.resume else 1, SETTLING_RUNS + args.runs + 1):
+                    if number == SETTLING_RUNS + 1:
+                        started = time.perf_counter()
+                        moved = back_date_history()
+                        print(f"back-dated the warehouse's history by a day in {time.perf_counter() - started:.0f} "
+                              f"s: {moved}", file=sys.stderr)
                     started = time.perf_counter()
-                    moved = back_date_history()
-                    print(f"back-dated the warehouse's history by a day in {time.perf_counter() - started:.0f} s: "
-                          f"{moved}", file=sys.stderr)
-                started = time.perf_counter()
-                delta = advance_app_world(app_db_url(), hours=1)
-                delta_stripe = sync_stripe_world(app_db_url(), stripe_demo_db_url())
-                print(f"advanced 1 h in {time.perf_counter() - started:.1f} s: {delta}; Stripe: {delta_stripe}",
-                      file=sys.stderr)
-                run = run_job("hourly_refresh", pgdata)
-                print(f"hourly_refresh #{number}: {run.wall:.1f} s, success={run.success}", file=sys.stderr)
-                label = f"hourly_refresh #{number}" + (" (after the bulk load)" if number <= SETTLING_RUNS else "")
-                hourly.append((label, delta_label(delta), run))
+                    delta = advance_app_world(app_db_url(), hours=1)
+                    delta_stripe = sync_stripe_world(app_db_url(), stripe_demo_db_url())
+                    print(f"advanced 1 h in {time.perf_counter() - started:.1f} s: {delta}; Stripe: {delta_stripe}",
+                          file=sys.stderr)
+                    run = run_job("hourly_refresh", pgdata)
+                    print(f"hourly_refresh #{number}: {run.wall:.1f} s, success={run.success}", file=sys.stderr)
+                    label = f"hourly_refresh #{number}" + (" (after the bulk load)" if number <= SETTLING_RUNS else "")
+                    hourly.append((label, delta_label(delta), run))
+            sizes = warehouse_sizes()
+        total_seconds = time.perf_counter() - begun
+        if world and not args.resume:
+            record_peak(folder, landing[0] == "restored", disk)
         raw = {"full": asdict(full) if full else None, "hourly": [asdict(run) for _, _, run in hourly]}
         Path(tempfile.gettempdir(), "hourly_run_raw.json").write_text(json.dumps(raw))  # for a re-render
-        print_report(args, world, rows, import_seconds, sdk, stripe_rows, full, hourly)
+        if args.json:
+            args.json.write_text(json.dumps({
+                "users": args.users, "days": args.days, "seconds": total_seconds,
+                "world": asdict(world) if world else None,
+                "landing": {"mode": landing[0], "fingerprint": digest,
+                            **(asdict(landing[1]) if landing[1] else {})},
+                "full_rebuild": {"job": full.job if full else None, "wall": full.wall if full else None,
+                                 "steps": full.steps if full else {}, "rows_ingested": bulk_rows,
+                                 "success": full.success if full else None},
+                "sdk": {"sample": sdk[0], "objects": sdk[1], "seconds": sdk[2]} if sdk else None,
+                "hourly": [{"label": label, "delta": delta, "wall": run.wall, "success": run.success,
+                            "phases": {p: run.phase(p) for p in PHASES}, "nodes": run.dbt.nodes}
+                           for label, delta, run in hourly],
+                "disk": asdict(disk), "sizes": sizes,
+            }, default=str, indent=1))
+        print_report(args, world, rows, import_seconds, sdk, stripe_rows, full, hourly, landing, bulk_rows, disk,
+                     sizes, total_seconds)
         if not all(run.success for run in (*([full] if full else []), *(r for _, _, r in hourly))):
             sys.exit(1)
     finally:

@@ -8,7 +8,8 @@ Runs each script of benchmarks/ in turn with the sizes of the scale (SCALES belo
 embedded PostgreSQL (and Superset), and writes their Markdown reports, with the machine they ran on, to
 `.reelhouse/bench/results/<scale>-<time>.md`. A scale's world is generated once and cached (benchmarks/_world.py),
 so the scripts after the first restore it instead of generating it again. `tiny` is the CI smoke run
-(tests/test_benchmarks.py): it proves the scripts work; its numbers mean nothing.
+(tests/test_benchmarks.py): it proves the scripts work; its numbers mean nothing. hourly_run.py also caches what its
+first full ingestion of a world landed and restores it on the next run at that size (benchmarks/_landed.py).
 """
 
 from __future__ import annotations
