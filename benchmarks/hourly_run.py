@@ -36,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import asdict, dataclass, field
@@ -160,23 +160,35 @@ def postgres_pss_mb(pgdata: Path) -> float:
 
 
 @contextmanager
-def peak_server_memory(pgdata: Path, interval: float = 1.0) -> Iterator[list[float]]:
-    """Sample the server's PSS in a thread while the block runs; yields a one-item list with the peak."""
-    peak = [0.0]
+def sampled_while(sample: Callable[[], None], interval: float) -> Iterator[None]:
+    """Call `sample` in a thread every `interval` seconds while the block runs (and once more as it ends)."""
     done = threading.Event()
 
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], postgres_pss_mb(pgdata))
-            done.wait(interval)
+    def loop() -> None:
+        while True:
+            sample()
+            if done.wait(interval):
+                return
 
-    thread = threading.Thread(target=sample, daemon=True)
+    thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     try:
-        yield peak
+        yield
     finally:
         done.set()
         thread.join()
+
+
+@contextmanager
+def peak_server_memory(pgdata: Path, interval: float = 1.0) -> Iterator[list[float]]:
+    """Sample the server's PSS while the block runs; yields a one-item list with the peak."""
+    peak = [0.0]
+
+    def sample() -> None:
+        peak[0] = max(peak[0], postgres_pss_mb(pgdata))
+
+    with sampled_while(sample, interval):
+        yield peak
 
 
 def maxrss_mb(who: int) -> float:
@@ -382,30 +394,21 @@ class DiskPeak:
 
 @contextmanager
 def disk_sampler(data: Path, cache: Path, disk: DiskPeak, interval: float = 2.0) -> Iterator[DiskPeak]:
-    """Sample the data folder's and the cache folder's size (and the free disk) in a thread while the block runs."""
-    done = threading.Event()
+    """Sample the data folder's and the cache folder's size (and the free disk) while the block runs."""
     cache_before = folder_bytes(cache) if cache.exists() else 0
     disk.min_free = disk.free_at_start
 
     def sample() -> None:
-        while True:
-            data_bytes = folder_bytes(data)
-            cache_bytes = max((folder_bytes(cache) if cache.exists() else 0) - cache_before, 0)  # written by this run
-            disk.peak_data = max(disk.peak_data, data_bytes)
-            disk.peak_cache = max(disk.peak_cache, cache_bytes)
-            disk.peak_total = max(disk.peak_total, data_bytes + cache_bytes)
-            disk.min_free = min(disk.min_free, shutil.disk_usage(data).free)
-            disk.samples += 1
-            if done.wait(interval):
-                return
+        data_bytes = folder_bytes(data)
+        cache_bytes = max((folder_bytes(cache) if cache.exists() else 0) - cache_before, 0)  # written by this run
+        disk.peak_data = max(disk.peak_data, data_bytes)
+        disk.peak_cache = max(disk.peak_cache, cache_bytes)
+        disk.peak_total = max(disk.peak_total, data_bytes + cache_bytes)
+        disk.min_free = min(disk.min_free, shutil.disk_usage(data).free)
+        disk.samples += 1
 
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    try:
+    with sampled_while(sample, interval):
         yield disk
-    finally:
-        done.set()
-        thread.join()
 
 
 def disk_needed(args: argparse.Namespace, folder: Path, restoring: bool) -> tuple[int, str]:
