@@ -14,7 +14,7 @@
         {'columns': ['creator_id']},
         {'columns': ['built_at']},
     ],
-    pre_hook="{{ delete_vanished_entities('video_id', ref('int_course_videos')) }}",
+    pre_hook="{{ retire_vanished_entities('video_id', ref('int_course_videos')) }}",
     post_hook="{{ landed_index('views_loaded_at') }}",
 ) }}
 
