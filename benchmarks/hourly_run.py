@@ -313,7 +313,7 @@ def back_date_history(hours: int = 24) -> str:
         moved = sum(pool.map(shift, found))
     if moved:  # the published build's stamp, as its rows' (not again on a --resume)
         with connect(admin_url(), autocommit=True) as conn:
-                conn.execute("UPDATE marts._published SET watermark = watermark - make_interval(hours => %s)"
+            conn.execute("UPDATE marts._published SET watermark = watermark - make_interval(hours => %s)"
                          " WHERE watermark <> 'infinity'", (int(hours),))
     return f"{moved:,} rows in {len(found)} tables ({', '.join(sorted(table for table, _ in found))})"
 

@@ -62,14 +62,17 @@
 {#- Create the view over the store table, with `columns` in this order: replaced in place when the existing one's
     columns are its first ones (what CREATE OR REPLACE VIEW allows), else dropped first. -#}
 {% macro versioned_replace_view(view, store, watermark, columns) -%}
-    {%- set existing = adapter.get_relation(view.database, view.schema, view.identifier) -%}
-    {%- if existing is not none and existing.type != 'view' -%}
+    {#- The catalog, not dbt's relation cache: this build may have made the view already. -#}
+    {%- set found = run_query("select c.relkind from pg_class as c inner join pg_namespace as n"
+        ~ " on n.oid = c.relnamespace where n.nspname = '" ~ view.schema ~ "' and c.relname = '" ~ view.identifier
+        ~ "'").columns[0].values() -%}
+    {%- if found and found[0] != 'v' -%}
         {#- A table an older release built here: the store holds the rows now. -#}
-        {%- do run_query('drop table ' ~ existing ~ ' cascade') -%}
-    {%- elif existing is not none -%}
-        {%- set had = adapter.get_columns_in_relation(existing) | map(attribute='name') | list -%}
+        {%- do run_query('drop table ' ~ view ~ ' cascade') -%}
+    {%- elif found -%}
+        {%- set had = adapter.get_columns_in_relation(view) | map(attribute='name') | list -%}
         {%- if had != columns[:had | length] -%}
-            {%- do run_query('drop view ' ~ existing) -%}
+            {%- do run_query('drop view ' ~ view) -%}
         {%- endif -%}
     {%- endif -%}
     {%- do run_query(versioned_view_sql(view, store, watermark, columns)) -%}
@@ -111,10 +114,7 @@
     {%- if existing_store is not none -%}
         {%- set stored = adapter.get_columns_in_relation(existing_store) | map(attribute='name')
             | reject('equalto', 'retired_at') | list -%}
-        {%- set current = load_cached_relation(this) -%}
-        {%- if current is none or current.type != 'view' -%}
-            {%- do versioned_replace_view(view, existing_store, watermark, stored) -%}
-        {%- endif -%}
+        {%- do versioned_replace_view(view, existing_store, watermark, stored) -%}
     {%- endif -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
