@@ -102,9 +102,10 @@ def test_each_incremental_table_is_held_once(fresh_database, scratch_warehouse, 
         kinds = _kinds(conn, models)
         assert {kinds.get((schema, model)) for schema in (LIVE_SCHEMA, BUILD_SCHEMA) for model in models} == {"v"}
         assert {kinds.get((STORE_SCHEMA, model)) for model in models} == {"r"}
-        for model in models:
-            counts = _counts(conn, model)
-            assert counts["store"] == counts["live"] > 0 and counts["retired"] == 0, (model, counts)
+        held = {model: _counts(conn, model) for model in models}
+        assert sum(counts["live"] > 0 for counts in held.values()) >= 7, held  # a small world: some students, few
+        for model, counts in held.items():
+            assert counts["store"] == counts["live"] and counts["retired"] == 0, (model, counts)
             # the build schema's view shows the same rows: the next build continues from what was published
             assert conn.execute(f"SELECT count(*) FROM (TABLE {LIVE_SCHEMA}.{model} EXCEPT ALL"  # noqa: S608
                                 f" TABLE {BUILD_SCHEMA}.{model}) AS d").fetchone()[0] == 0, model
