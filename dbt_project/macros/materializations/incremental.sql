@@ -22,8 +22,9 @@
     and indexes (landed_index) reads the store table. on_schema_change append_new_columns adds columns to the
     store table; the view is replaced with the model's columns (a column inserted before the last ones drops and
     recreates it). The `indexes` config applies to the store table (a unique one holds among the current
-    versions, `where retired_at is null`), with two more: the unique key among current versions (the retire
-    lookup) and `retired_at` among retired versions (publishing's purge). -#}
+    versions, `where retired_at is null`), with three more: the unique key among current versions (the retire
+    lookup; a unique index from the config starting with the key serves), `retired_at` among retired versions
+    (publishing's purge and its watermark) and `built_at` (the watermark, the narrowed row tests). -#}
 
 {% macro versioned_store(relation) -%}
     {{ return(relation.incorporate(path={'schema': generate_schema_name('marts_store', none)}, type='table')) }}
@@ -160,12 +161,18 @@
         {{ build_sql }}
     {%- endcall -%}
 
+    {%- set unique_on_keys = [] -%}
     {%- for index in config.get('indexes', []) -%}
         {%- set parsed = adapter.parse_index(index) -%}
         {%- do run_query(versioned_index(store, parsed.columns, parsed.unique,
                                          'retired_at is null' if parsed.unique else none)) -%}
+        {%- if parsed.unique and parsed.columns[:keys | length] == keys -%}
+            {%- do unique_on_keys.append(true) -%}
+        {%- endif -%}
     {%- endfor -%}
-    {%- do run_query(versioned_index(store, keys, where='retired_at is null')) -%}
+    {%- if not unique_on_keys -%}
+        {%- do run_query(versioned_index(store, keys, where='retired_at is null')) -%}
+    {%- endif -%}
     {%- do run_query(versioned_index(store, ['retired_at'], where='retired_at is not null')) -%}
     {%- do run_query(versioned_index(store, ['built_at'])) -%}
     {%- do run_query('drop table ' ~ temp_relation) -%}
