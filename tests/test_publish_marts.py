@@ -58,9 +58,9 @@ def test_publish_marts_after_a_full_refresh_leaves_the_rebuilt_rows_to_the_next_
     assert (only_live, only_next) == (0, 0), published.stdout  # the build schema's view shows the rebuilt rows
     assert "copied" not in published.stdout and "live views now show the build stamped" in published.stdout
     with connect(warehouse["owner"]) as conn:  # held once: views in both schemas, one table with the live rows
-        kinds = conn.execute("SELECT string_agg(n.nspname || ':' || c.relkind::text, ',' ORDER BY n.nspname) FROM pg_class c"
-                             " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s", (TABLE,)
-                             ).fetchone()[0]
+        kinds = conn.execute("SELECT string_agg(n.nspname || ':' || c.relkind::text, ',' ORDER BY n.nspname)"
+                             " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s",
+                             (TABLE,)).fetchone()[0]
         assert kinds == "marts:v,marts_next:v,marts_store:r", kinds
         assert conn.execute(f"SELECT count(*) FROM marts_store.{TABLE}").fetchone()[0] == rebuilt  # noqa: S608
 
