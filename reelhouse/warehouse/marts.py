@@ -116,6 +116,8 @@ def _newest_stamp(conn, tables: list[str]) -> datetime | None:
 def _set_watermark(conn, schema: str, watermark: datetime | str) -> None:
     table = sql.Identifier(schema, WATERMARK_TABLE)
     conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (watermark timestamptz NOT NULL)").format(table))
+    # Plumbing, not a mart: the views read it as their owner; readers (and Superset's dataset list) do not see it.
+    conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(table, sql.Identifier(READER_ROLE)))
     conn.execute(sql.SQL("DELETE FROM {}").format(table))
     conn.execute(sql.SQL("INSERT INTO {} (watermark) VALUES (%s)").format(table), (watermark,))
 
