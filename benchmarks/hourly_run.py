@@ -340,13 +340,14 @@ def back_date_history(hours: int = 24) -> str:
 
     facts = incremental_marts()
     # A fact's landing column: `loaded_at` for the row facts, `activity_loaded_at` for the engagement facts,
-    # `views_loaded_at` for the retention curves; every incremental model stamps `built_at` (macro build_stamp).
-    mart_columns = ("loaded_at", "activity_loaded_at", "views_loaded_at", "built_at")
+    # `views_loaded_at` for the retention curves; every incremental model stamps `built_at` (macro build_stamp), and
+    # its versions live once, in the store schema, with `retired_at` (the live schema's watermark moves with them).
+    mart_columns = ("loaded_at", "activity_loaded_at", "views_loaded_at", "built_at", "retired_at")
     with connect(admin_url(), autocommit=True) as conn:
         found = conn.execute(
             "SELECT table_schema || '.' || table_name, array_agg(column_name::text ORDER BY column_name)"
             " FROM information_schema.columns WHERE (table_schema = ANY(%s) AND column_name = '_loaded_at')"
-            " OR (table_schema IN ('marts', 'marts_next') AND table_name = ANY(%s) AND column_name = ANY(%s))"
+            " OR (table_schema = 'marts_store' AND table_name = ANY(%s) AND column_name = ANY(%s))"
             " GROUP BY 1 ORDER BY pg_total_relation_size((table_schema || '.' || table_name)::regclass) DESC",
             (list(RAW_SCHEMAS), facts, list(mart_columns))).fetchall()  # largest first: two workers end together
 
@@ -363,6 +364,10 @@ def back_date_history(hours: int = 24) -> str:
 
     with ThreadPoolExecutor(max_workers=2) as pool:  # one table per core: an UPDATE runs on one
         moved = sum(pool.map(shift, found))
+    if moved:  # the published build's stamp, as its rows' (not again on a --resume)
+        with connect(admin_url(), autocommit=True) as conn:
+            conn.execute("UPDATE marts._published SET watermark = watermark - make_interval(hours => %s)"
+                         " WHERE watermark <> 'infinity'", (int(hours),))
     return f"{moved:,} rows in {len(found)} tables ({', '.join(sorted(table for table, _ in found))})"
 
 

@@ -1,7 +1,7 @@
-"""One publishing path: `reelhouse db publish-marts` after a manual `reelhouse dbt ... --full-refresh` leaves the build
-schema what the pipeline's publish step leaves it (reelhouse/warehouse/marts.py publish_marts, used by both): the
-rebuilt incremental tables, so the next incremental build continues from the rebuilt rows, not from the rows the
-rebuild replaced."""
+"""One publishing path: `reelhouse db publish-marts` after a manual `reelhouse dbt build` does what the pipeline's
+publish step does (reelhouse/warehouse/marts.py publish_marts, used by both). An incremental mart is a view over its
+versioned table in `marts_store`, in both mart schemas: after a full rebuild, the build schema's view already shows the
+rebuilt rows (nothing is copied), and the next incremental build continues from them."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def difference(url: str) -> tuple[int, int, int]:
-    """Rows only in the live table, rows only in the build schema's, rows live."""
+    """Rows only in the live view, rows only in the build schema's, rows live."""
     with connect(url) as conn:
         return conn.execute(
             f"SELECT (SELECT count(*) FROM (TABLE marts.{TABLE} EXCEPT ALL TABLE marts_next.{TABLE}) AS a),"  # noqa: S608
@@ -44,22 +44,28 @@ def test_publish_marts_after_a_full_refresh_leaves_the_rebuilt_rows_to_the_next_
     with connect(warehouse["owner"], autocommit=True) as conn:  # a few calls landed days ago: beyond the lookback
         conn.execute("UPDATE raw_app.api_usage_metrics SET _loaded_at = _loaded_at - interval '3 days' WHERE id IN"
                      " (SELECT id FROM raw_app.api_usage_metrics ORDER BY id LIMIT %s)", (OLD_ROWS,))
-    for _ in range(2):  # both schemas hold the table, built incrementally
+    for _ in range(2):  # both schemas have had the model built and published
         cli(*dbt, env=env)
         cli("db", "publish-marts", "--skip-checks", env=env)
-    with connect(warehouse["transformer"], autocommit=True) as conn:  # rows a rebuild restores (a logic fix, say)
-        for schema in ("marts", "marts_next"):
-            conn.execute(f"DELETE FROM {schema}.{TABLE} WHERE loaded_at < now() - interval '2 days'")  # noqa: S608
+    with connect(warehouse["owner"], autocommit=True) as conn:  # rows a rebuild restores (a logic fix, say)
+        lost = conn.execute(f"DELETE FROM marts_store.{TABLE} WHERE loaded_at < now() - interval '2 days'"  # noqa: S608
+                            ).rowcount
+    assert lost == OLD_ROWS
 
     cli(*dbt, "--full-refresh", env=env)
     published = cli("db", "publish-marts", "--skip-checks", env=env)
     only_live, only_next, rebuilt = difference(warehouse["transformer"])
-    assert (only_live, only_next) == (0, 0), published.stdout  # the build schema holds the rebuilt rows
-    assert f"copied marts.{TABLE} into marts_next" in published.stdout
+    assert (only_live, only_next) == (0, 0), published.stdout  # the build schema's view shows the rebuilt rows
+    assert "copied" not in published.stdout and "live views now show the build stamped" in published.stdout
+    with connect(warehouse["owner"]) as conn:  # held once: views in both schemas, one table with the live rows
+        kinds = conn.execute("SELECT string_agg(n.nspname || ':' || c.relkind::text, ',' ORDER BY n.nspname)"
+                             " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s",
+                             (TABLE,)).fetchone()[0]
+        assert kinds == "marts:v,marts_next:v,marts_store:r", kinds
+        assert conn.execute(f"SELECT count(*) FROM marts_store.{TABLE}").fetchone()[0] == rebuilt  # noqa: S608
 
     cli(*dbt[:3], TABLE, *dbt[4:], env=env)  # the next incremental build, published: the restored rows stay
-    again = cli("db", "publish-marts", "--skip-checks", env=env)
-    assert "copied" not in again.stdout  # nothing rebuilt this time, nothing copied
+    cli("db", "publish-marts", "--skip-checks", env=env)
     with connect(warehouse["transformer"]) as conn:
         assert conn.execute(f"SELECT count(*) FROM marts.{TABLE}").fetchone()[0] == rebuilt  # noqa: S608
 

@@ -66,8 +66,8 @@ def _parse_into(target: Path) -> None:
 
 
 def incremental_marts() -> list[str]:
-    """The tables of the incremental models dbt builds in the build schema (what a full rebuild's publication
-    copies there: reelhouse.warehouse.marts.copy_to_build_schema)."""
+    """The incremental models dbt builds in the build schema: views there, over their versioned tables in the store
+    schema (reelhouse.warehouse.marts)."""
     nodes = json.loads(prepare_manifest().read_text())["nodes"].values()
     return sorted(node["alias"] or node["name"] for node in nodes if node["resource_type"] == "model"
                   and node["config"].get("materialized") == "incremental" and node["schema"] == BUILD_SCHEMA)

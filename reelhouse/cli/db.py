@@ -72,12 +72,12 @@ def publish_marts_command(
     """Make the marts dbt built in marts_next (`reelhouse dbt build`) the ones analysts and Superset read.
 
     The hourly pipeline does this itself once every check passed; by hand, the blocking mart suites run
-    first and a failure publishes nothing. Incremental tables the build rebuilt in full (`--full-refresh`) are
-    copied back into marts_next, as the pipeline's publish step does (the same function).
+    first and a failure publishes nothing. The incremental marts' live views move to the published build and the
+    versions they no longer show are deleted, as the pipeline's publish step does (the same function).
     """
     from expectations.runner import run_suite
     from expectations.suite import load_suites
-    from orchestration.lib.dbt_project import incremental_marts, published_relations
+    from orchestration.lib.dbt_project import published_relations
     from reelhouse.errors import ReelhouseError
     from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, publish_marts
 
@@ -91,10 +91,8 @@ def publish_marts_command(
                       f"{'ok' if not result.blocking_failures else 'FAILED'}", highlight=False)
         if failed:
             raise ReelhouseError(f"nothing published, blocking checks failed: {'; '.join(failed)}")
-    publication = publish_marts(transformer, incremental_marts(),
+    publication = publish_marts(transformer,
                                 progress=lambda line: out.print(line, highlight=False),
                                 built_by_models=published_relations())
     out.print(f"published {publication.relations} marts into {LIVE_SCHEMA} "
-              f"(the previous {publication.previous_relations} are now in {BUILD_SCHEMA}"
-              + (f"; {len(publication.copied)} rebuilt incremental tables copied back there)" if publication.copied
-                 else ")"))
+              f"(the previous {publication.previous_relations} are now in {BUILD_SCHEMA})")

@@ -3,6 +3,8 @@
 Roles follow the data flow: `loader` writes raw_* and ops, `transformer` reads them and owns the
 dbt schemas, `analyst` reads marts only (no raw PII, no writes, no object creation). dbt builds the marts into
 `marts_next`, which the analyst cannot see, and publishing swaps it with `marts` (reelhouse.warehouse.marts).
+The incremental marts keep their rows once, in `marts_store`, which no reader may enter: the views over them in
+`marts` are the transformer's, and PostgreSQL checks a view's reads against its owner's privileges.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from psycopg import sql
 
 from reelhouse.config import APP_DB, ROLE_NAMES, STRIPE_DEMO_DB, WAREHOUSE_DB, Settings, get_settings
 from reelhouse.warehouse import admin_url, connect
-from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA
+from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, STORE_SCHEMA
 
 RAW_SCHEMAS = ("raw_stripe", "raw_app", "raw_costs")
 OPS_SCHEMA = "ops"
-DBT_SCHEMAS = ("staging", "intermediate", LIVE_SCHEMA, BUILD_SCHEMA)
+DBT_SCHEMAS = ("staging", "intermediate", LIVE_SCHEMA, BUILD_SCHEMA, STORE_SCHEMA)
 # Catalog changes (databases, roles, grants) take turns under this advisory lock: see _take_turns.
 BOOTSTRAP_LOCK = "reelhouse:bootstrap"
 

@@ -6,35 +6,44 @@ Superset and the weekly email read `marts`, so a failed check or a failed model 
 numbers, and a reader sees either the old set of marts or the new one, never a mix.
 
 Renaming a schema locks no table: queries already running finish on the tables they started with. Views keep
-pointing at the same tables (PostgreSQL binds them by object, not by name). After a swap `marts_next` holds the
-previous marts, and incremental models there catch up on their next build through their lookback window.
+pointing at the same tables (PostgreSQL binds them by object, not by name).
 
-A full rebuild is the exception: it replaces every row (new model logic, or a full resync of the sources), and
-the previous marts it leaves in `marts_next` still hold the old ones beyond the lookback. An incremental build on
-them would publish those old rows again an hour later, and every other hour after. So once a rebuilt incremental
-table is published, it is copied into `marts_next` (copy_to_build_schema): the next build starts from the rebuilt
-rows, at the cost of a copy rather than of a second full build.
+The incremental models (the big facts) are not held twice. Their rows live once, in a table of `marts_store`, a
+schema that is never swapped, as versions: a build inserts new versions (`built_at` = its stamp) and sets
+`retired_at` = its stamp on the versions they supersede and on those of vanished entities; it never updates nor
+deletes a row's data (dbt_project/macros/materializations/incremental.sql). What `marts_next.<model>` and
+`marts.<model>` are is a view over that table showing the versions visible at the watermark of the view's own
+schema, `<schema>._published`: `built_at <= w and (retired_at is null or retired_at > w)`. The view and its
+watermark table are bound by object, so they move together when the schemas are renamed. The build schema's
+watermark is 'infinity' (it sees the latest versions); publishing, in its one transaction, swaps the schemas, sets
+the live schema's watermark to the published build's stamp and the build schema's to 'infinity', and deletes the
+versions retired at or before the new watermark, which no one can see any more (PostgreSQL keeps them for the
+queries already running). So readers see the last published build only: the versions of a build that failed its
+checks (and was not published) are in the store table but invisible to them, and the next build that is published
+shows them only after its own checks, which read every row written since the last publication (macro
+get_where_subquery). Storage: one copy of each incremental table, plus the versions the builds since the last
+publication wrote or retired; a full rebuild writes every row once more until it is published. Publishing costs
+what changed: the deleted versions, not a copy.
 
-Which tables were rebuilt is detected, not told: dbt builds an incremental table anew (a new relation, a new OID)
-only when it rebuilds it in full (`--full-refresh`, the `full_rebuild` job, a first build, an old table missing a
-column) and merges into the same relation otherwise. Each publication notes, in a comment on the build schema, the
-OID of every incremental table it leaves there; the next publication copies the ones whose OID changed since. So the
-pipeline's publish step and `reelhouse db publish-marts` after a `reelhouse dbt build --full-refresh` behave the
-same: one function, publish_marts, does the swap and the copy for both.
+The watermark is the newest stamp in the store tables (built_at or retired_at), read in the publishing
+transaction, not a clock and not a stamp recorded by the build: it is what the build schema shows at that moment
+in the data's own terms (a dbt host's clock ahead of the warehouse's cannot hide a build's rows, a build that
+committed nothing but retirements is still covered, and a `reelhouse dbt build` by hand is published like the
+pipeline's).
 
 A model removed from the project (renamed, or replaced as the engagement facts were by their spells) leaves its
 table behind: dbt never drops what it no longer builds. Given the names of every relation the project builds there,
 publishing drops the others from the build schema before the swap, so readers stop seeing a table that no longer
 changes the moment the first build without it is published (and the build schema loses its copy at the next
 publication). One that something else depends on (a view of someone's own) is kept and said, never dropped with its
-dependants.
+dependants. A store table whose model is gone stays (its views are dropped): drop it by hand once unpublished.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from psycopg import errors, sql
 
@@ -43,43 +52,26 @@ from reelhouse.warehouse import connect
 
 LIVE_SCHEMA = "marts"
 BUILD_SCHEMA = "marts_next"
+STORE_SCHEMA = "marts_store"  # the incremental models' versioned tables: never swapped
+WATERMARK_TABLE = "_published"  # in each mart schema: the one watermark its views over the store show
 _SWAP_SCHEMA = "marts_swap"
 READER_ROLE = "analyst"
-_RECORD_KEY = "reelhouse_incremental_oids"  # in the build schema's comment: {table: oid} left there by a publication
 
 
 @dataclass(frozen=True)
 class Publication:
     relations: int  # tables and views now live
     previous_relations: int  # what readers saw before, now in the build schema
-    copied: list[str] = field(default_factory=list)  # rebuilt incremental tables copied back into the build schema
     retired: list[str] = field(default_factory=list)  # relations no model builds any more, dropped before the swap
+    watermark: datetime | None = None  # the stamp the live views now show (None: no incremental model yet)
+    purged: dict[str, int] = field(default_factory=dict)  # store table: retired versions deleted
 
 
 def _relations(conn, schema: str) -> int:
     return conn.execute(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p')", (schema,)).fetchone()[0]
-
-
-def _oids(conn, schema: str, tables: Iterable[str]) -> dict[str, int]:
-    """The OID of each of these tables that exists in the schema."""
-    found = {table: conn.execute("SELECT to_regclass(%s)::oid", (f"{schema}.{table}",)).fetchone()[0]
-             for table in tables}
-    return {table: int(oid) for table, oid in found.items() if oid is not None}
-
-
-def _recorded_oids(conn, schema: str) -> dict[str, int]:
-    comment = conn.execute("SELECT obj_description(to_regnamespace(%s), 'pg_namespace')", (schema,)).fetchone()[0]
-    try:
-        return {str(table): int(oid) for table, oid in json.loads(comment or "{}").get(_RECORD_KEY, {}).items()}
-    except (ValueError, AttributeError):  # someone else's comment: nothing known, every table counts as rebuilt
-        return {}
-
-
-def _record_oids(conn, schema: str, oids: dict[str, int]) -> None:
-    conn.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
-        sql.Identifier(schema), sql.Literal(json.dumps({_RECORD_KEY: oids}, sort_keys=True))))
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p') AND c.relname <> %s",
+        (schema, WATERMARK_TABLE)).fetchone()[0]
 
 
 def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[str], None]) -> list[str]:
@@ -90,7 +82,7 @@ def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[st
     kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW"}
     retired = []
     for name, kind in found:
-        if name in built_by_models:
+        if name in built_by_models or name == WATERMARK_TABLE:
             continue
         try:
             with conn.transaction():  # a savepoint: a refused drop keeps the publication going
@@ -103,62 +95,63 @@ def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[st
     return retired
 
 
-def publish_marts(transformer_url: str, incremental_tables: Iterable[str] = (),
-                  progress: Callable[[str], None] = lambda _: None,
+def store_tables(conn) -> list[str]:
+    return [name for (name,) in conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname", (STORE_SCHEMA,)).fetchall()]
+
+
+def _newest_stamp(conn, tables: list[str]) -> datetime | None:
+    """The newest build stamp in the store: every version a build wrote (built_at) or retired (retired_at).
+
+    Both columns are indexed (macro versioned_index), so each max() is a backward index read."""
+    if not tables:
+        return None
+    parts = [sql.SQL("SELECT max(built_at) AS stamp FROM {table} UNION ALL SELECT max(retired_at) FROM {table}")
+             .format(table=sql.Identifier(STORE_SCHEMA, table)) for table in tables]
+    return conn.execute(sql.SQL("SELECT max(stamp) FROM ({}) AS stamps").format(sql.SQL(" UNION ALL ").join(parts))
+                        ).fetchone()[0]
+
+
+def _set_watermark(conn, schema: str, watermark: datetime | str) -> None:
+    table = sql.Identifier(schema, WATERMARK_TABLE)
+    conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (watermark timestamptz NOT NULL)").format(table))
+    # Plumbing, not a mart: the views read it as their owner; readers (and Superset's dataset list) do not see it.
+    conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(table, sql.Identifier(READER_ROLE)))
+    conn.execute(sql.SQL("DELETE FROM {}").format(table))
+    conn.execute(sql.SQL("INSERT INTO {} (watermark) VALUES (%s)").format(table), (watermark,))
+
+
+def publish_marts(transformer_url: str, progress: Callable[[str], None] = lambda _: None,
                   built_by_models: Iterable[str] | None = None) -> Publication:
-    """Make the audited build the live marts (and the live marts the next build's starting point); then copy each
-    of `incremental_tables` that this build rebuilt in full back into the build schema, so the next incremental
-    build continues from the rebuilt rows (see the module's docstring). With `built_by_models` (every relation the
-    project builds in the build schema), the others are dropped from it first. The one way marts are published."""
+    """Make the audited build the live marts, and the live marts the next build's starting point: swap the two
+    schemas, move the watermarks (the live views show the newest stamp in the store, the build schema's the latest
+    versions) and delete the versions no view can show any more (see the module's docstring). With
+    `built_by_models` (every relation the project builds in the build schema), the others are dropped from it
+    first. The one way marts are published: the pipeline's publish step and `reelhouse db publish-marts`."""
     ident = sql.Identifier
-    incremental_tables = list(incremental_tables)
     with connect(transformer_url) as conn, conn.transaction():
         conn.execute("SET LOCAL lock_timeout = '60s'")
         built, live = _relations(conn, BUILD_SCHEMA), _relations(conn, LIVE_SCHEMA)
         if built == 0:
             raise ReelhouseError(f"nothing to publish: schema {BUILD_SCHEMA} has no marts (run dbt build first)")
         retired = _retire(conn, BUILD_SCHEMA, set(built_by_models), progress) if built_by_models is not None else []
-        left_there = _recorded_oids(conn, BUILD_SCHEMA)
-        rebuilt = [table for table, oid in _oids(conn, BUILD_SCHEMA, incremental_tables).items()
-                   if left_there.get(table) != oid]
+        has_store = conn.execute("SELECT to_regnamespace(%s)", (STORE_SCHEMA,)).fetchone()[0] is not None
+        tables = store_tables(conn) if has_store else []
+        watermark = _newest_stamp(conn, tables)
         for old, new in ((LIVE_SCHEMA, _SWAP_SCHEMA), (BUILD_SCHEMA, LIVE_SCHEMA), (_SWAP_SCHEMA, BUILD_SCHEMA)):
             conn.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(ident(old), ident(new)))
         # Schema access moves with the names; table privileges are granted in both schemas by `reelhouse db init`.
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(LIVE_SCHEMA), ident(READER_ROLE)))
         conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(ident(BUILD_SCHEMA), ident(READER_ROLE)))
-    copied = copy_to_build_schema(transformer_url, rebuilt, progress) if rebuilt else []
-    if incremental_tables:
-        with connect(transformer_url) as conn, conn.transaction():
-            _record_oids(conn, BUILD_SCHEMA, _oids(conn, BUILD_SCHEMA, incremental_tables))
-    return Publication(relations=built - len(retired), previous_relations=live, copied=copied, retired=retired)
-
-
-def copy_to_build_schema(transformer_url: str, tables: Iterable[str],
-                         progress: Callable[[str], None] = lambda _: None) -> list[str]:
-    """Replace the build schema's copy of each (incremental) table with the live one, indexes built after the rows.
-
-    The stale tables are dropped first, in one transaction, so that a copy failing half-way (a full disk) leaves
-    the table missing, which the next build makes from scratch, never stale. Returns the tables copied."""
-    ident = sql.Identifier
-    with connect(transformer_url) as conn:
-        live = [table for table in tables
-                if conn.execute("SELECT to_regclass(%s)", (f"{LIVE_SCHEMA}.{table}",)).fetchone()[0] is not None]
-    with connect(transformer_url) as conn, conn.transaction():
-        for table in live:  # views on them in the build schema go too: every build recreates its views
-            conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(ident(BUILD_SCHEMA, table)))
-    copied = []
-    for table in live:
-        source, target = ident(LIVE_SCHEMA, table), ident(BUILD_SCHEMA, table)
-        with connect(transformer_url) as conn, conn.transaction():
-            indexes = [row[0] for row in conn.execute(
-                "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass",
-                (f"{LIVE_SCHEMA}.{table}",)).fetchall()]
-            conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-                         .format(target, source))
-            rows = conn.execute(sql.SQL("INSERT INTO {} SELECT * FROM {}").format(target, source)).rowcount
-            for definition in indexes:  # "CREATE INDEX name ON marts.table USING ...": the same, on the copy
-                conn.execute(definition.replace(f" ON {LIVE_SCHEMA}.", f" ON {BUILD_SCHEMA}.", 1))
-            conn.execute(sql.SQL("ANALYZE {}").format(target))
-        copied.append(table)
-        progress(f"copied {LIVE_SCHEMA}.{table} into {BUILD_SCHEMA} ({rows:,} rows, {len(indexes)} indexes)")
-    return copied
+        purged = {}
+        if watermark is not None:
+            _set_watermark(conn, LIVE_SCHEMA, watermark)
+            _set_watermark(conn, BUILD_SCHEMA, "infinity")
+            for table in tables:
+                purged[table] = conn.execute(sql.SQL("DELETE FROM {} WHERE retired_at <= %s").format(
+                    ident(STORE_SCHEMA, table)), (watermark,)).rowcount
+            progress(f"live views now show the build stamped {watermark.isoformat()}; deleted "
+                     f"{sum(purged.values()):,} retired versions from {STORE_SCHEMA}")
+    return Publication(relations=built - len(retired), previous_relations=live, retired=retired,
+                       watermark=watermark, purged=purged)

@@ -2,7 +2,8 @@
 
 dbt builds the marts in `marts_next`, which readers cannot see, and publishing swaps it with `marts` in one
 transaction (reelhouse/warehouse/marts.py): readers see the old marts or the new ones, never a half-built table
-or a mix, and a model that fails publishes nothing, so every mart keeps its last good numbers.
+or a mix, and a model that fails publishes nothing, so every mart keeps its last good numbers (an incremental mart's
+live view keeps showing the versions of the last published build, though the failed run's are in its table).
 """
 
 from __future__ import annotations
@@ -49,8 +50,18 @@ def test_a_model_failing_mid_build_publishes_nothing_and_skips_downstream(run_ho
         & materialized
     # Readers keep the last good marts, every one of them: the rebuilt mrr_daily waits in marts_next too.
     assert {mart: _oid(f"marts.{mart}") for mart in published} == published
+    # An incremental mart the failed run built: its new versions are in its one table in marts_store, and the live
+    # view, at the last published build's stamp, shows none of them.
+    with connect(role_url("transformer")) as conn:
+        watermark = conn.execute("SELECT watermark FROM marts._published").fetchone()[0]
+        written = conn.execute("SELECT count(*) FROM marts_store.fct_llm_calls WHERE built_at > %s",
+                               (watermark,)).fetchone()[0]
     with connect(role_url("analyst")) as conn:
         assert conn.execute("SELECT count(*) FROM marts.quiz_performance").fetchone()[0] > 0
+        unpublished = conn.execute("SELECT count(*) FROM marts.fct_llm_calls WHERE built_at > %s",
+                                   (watermark,)).fetchone()[0]
+    assert AssetKey(["marts", "fct_llm_calls"]) in materialized
+    assert (unpublished, written > 0) == (0, True), (unpublished, written)
 
     healed = run_hourly()  # access restored: the next run rebuilds and publishes
     assert healed.success

@@ -22,7 +22,7 @@ from demo.app_world import advance_app_world, generate_app_world
 from ingestion.app_db import load_app_tables
 from ingestion.costs import load_costs
 from reelhouse.warehouse import connect
-from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, publish_marts
+from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, STORE_SCHEMA, publish_marts
 
 START = datetime.fromisoformat("2026-10-20T00:00:00+00:00")
 STEPS_HOURS = (9, 15, 30)  # the last step crosses day boundaries
@@ -109,9 +109,11 @@ OLDER_RELEASE_LACKED = (("active_users_daily", "active_users_checksum"), ("video
 
 
 def _drop_the_columns_an_older_release_lacked(owner: str) -> None:
+    """From the model's store table, which holds its rows; the views over it (in both mart schemas) go too, as a
+    release without the column had none showing it."""
     with connect(owner, autocommit=True) as conn:
         for table, column in OLDER_RELEASE_LACKED:
-            conn.execute(f'ALTER TABLE {BUILD_SCHEMA}."{table}" DROP COLUMN "{column}"')
+            conn.execute(f'ALTER TABLE {STORE_SCHEMA}."{table}" DROP COLUMN "{column}" CASCADE')
 
 
 def _change_a_row_with_an_old_timestamp(source: str, stamped: datetime) -> tuple[int, float]:

@@ -8,7 +8,8 @@ has real statistics to weigh. The models are built, rebuilt with --full-refresh,
 the world advances an hour and is loaded, and each model's incremental SQL is compiled and EXPLAINed as the
 transformer role: every table the run reads by landing time is reached by an index on it, and no big table (raw,
 the fact the curve reads, the model's own table for its lower bound) is read by a sequential scan. The bound itself
-is a backward index read.
+is a backward index read. A model's own relation is a view over its versioned table in `marts_store`
+(dbt_project/macros/materializations/incremental.sql): the plans read that table through the view.
 
 Planner choices depend on statistics: BENCHMARKS.md ("Incremental plans") has the plans before and after, and
 what they do and do not show.
@@ -24,7 +25,7 @@ from demo.app_world import advance_app_world, generate_app_world
 from ingestion.app_db import load_app_tables
 from ingestion.costs import load_costs
 from reelhouse.warehouse import connect
-from reelhouse.warehouse.marts import BUILD_SCHEMA
+from reelhouse.warehouse.marts import BUILD_SCHEMA, STORE_SCHEMA
 
 START = datetime.fromisoformat("2026-10-20T00:00:00+00:00")
 HISTORY_COPIES = 10
@@ -82,12 +83,13 @@ def test_merge_facts_reach_what_landed_by_index(fresh_database, scratch_warehous
     _landed_over_history(warehouse["owner"])
     selection = [f"+{model}" for model in MODELS]
     run_dbt(warehouse["transformer"], START.isoformat(), "run", "-s", *selection)
-    # A full refresh of existing tables renames them to backups (keeping their index names) until after the hooks:
-    # the landing-column index must still be there after it.
+    # A full refresh retires every version of the model's store table and writes all rows again (the model's own
+    # relation is a view over it): the landing-column index must still be there after it, and the retired versions
+    # in the table as a full rebuild leaves them until publishing.
     run_dbt(warehouse["transformer"], START.isoformat(), "run", "--full-refresh", "-s", *MODELS)
     with connect(warehouse["owner"], autocommit=True) as conn:
         for model in MODELS:
-            conn.execute(f'ANALYZE {BUILD_SCHEMA}."{model}"')
+            conn.execute(f'ANALYZE {STORE_SCHEMA}."{model}"')
         conn.execute("ANALYZE intermediate.int_course_videos")
 
     advance_app_world(source, hours=1)
@@ -102,7 +104,7 @@ def test_merge_facts_reach_what_landed_by_index(fresh_database, scratch_warehous
             " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
             " JOIN pg_namespace n ON n.oid = t.relnamespace"
             " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]"
-            " WHERE n.nspname IN ('raw_app', 'intermediate', %s)", (BUILD_SCHEMA,))}
+            " WHERE n.nspname IN ('raw_app', 'intermediate', %s)", (STORE_SCHEMA,))}
         for model, (bound_column, by_index, never_scanned) in MODELS.items():
             assert "is_incremental" not in compiled[model]  # compiled, not raw Jinja
             for name, sql in ((model, compiled[model]),

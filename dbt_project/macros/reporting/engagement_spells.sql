@@ -18,7 +18,7 @@
     A run rebuilds whole entities (delete+insert on the key; partition-overwrite friendly for a later engine: an
     entity's rows are one unit): new ones, those whose attributes or sign-up changed, those whose totals (the open
     spell's figures) no longer match the activity (a deletion), those with activity landed since the last build
-    (less the lookback). Pair it with the pre-hook delete_vanished_entities(<key>, <entities model>). -#}
+    (less the lookback). Pair it with the pre-hook retire_vanished_entities(<key>, <entities model>). -#}
 
 {% macro engagement_spells(key, attributes=[]) -%}
 

@@ -38,8 +38,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A post-hook of the incremental models whose lower bound reads their own `column`: an index on it, so the
-    bound's max() is a backward index read, not a scan of the table. A post-hook and not the `indexes` config,
+{#- A post-hook of the incremental models whose lower bound reads their own `column`: an index on it, in the model's
+    store table (macro versioned_store; `this` is a view over it), so the bound's max() is a backward index read,
+    not a scan of the table. A post-hook and not the `indexes` config,
     which dbt applies only when it creates the table: a table an older release built gets it on its next run.
     Created when the table has no index starting with `column` (PostgreSQL's catalog, read when the hook runs, after
     the build), and unnamed: a full refresh renames the old table to a backup that keeps its indexes' names until
@@ -50,10 +51,10 @@
         {%- set found = run_query(
             "select count(*) from pg_index as x inner join pg_attribute as a"
             ~ " on a.attrelid = x.indrelid and a.attnum = x.indkey[0]"
-            ~ " where x.indrelid = '" ~ this ~ "'::regclass and a.attname = '" ~ column ~ "'"
+            ~ " where x.indrelid = '" ~ versioned_store(this) ~ "'::regclass and a.attname = '" ~ column ~ "'"
         ) -%}
         {%- if found.columns[0].values()[0] == 0 -%}
-            create index on {{ this }} ({{ column }})
+            create index on {{ versioned_store(this) }} ({{ column }})
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

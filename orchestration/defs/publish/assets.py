@@ -2,9 +2,9 @@
 then bring Superset in line with semantic/ and warm every chart's cache, so the first viewer after an hourly
 run does not wait.
 
-After a full rebuild, the schema the next build writes into still holds the marts from before it; publishing
-copies the rebuilt incremental tables there, so the next hourly run continues from the rebuilt rows. Which
-tables were rebuilt is detected by publish_marts (reelhouse/warehouse/marts.py), the same function
+The incremental marts are views over versioned tables kept once (marts_store): publishing moves the live
+schema's watermark to the published build and deletes the versions nobody can see any more, so a full rebuild
+needs no copy back into the build schema. publish_marts (reelhouse/warehouse/marts.py) is the same function
 `reelhouse db publish-marts` calls: one publishing path.
 
 A failed model or blocking check skips both steps, so analysts, dashboards and the email keep the last good
@@ -16,7 +16,7 @@ refreshing Superset was skipped and why, and the next run does it again.
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration.lib.audited_rows import PUBLISHED_MARTS, publication_record
-from orchestration.lib.dbt_project import incremental_marts, mart_keys, published_relations
+from orchestration.lib.dbt_project import mart_keys, published_relations
 from orchestration.lib.resources import Superset, Warehouse
 from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import libpq_dsn
@@ -37,13 +37,15 @@ MART_KEYS = mart_keys()
                 "transaction: readers see the new marts only when all of them passed.",
 )
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    publication = publish_marts(warehouse.url("transformer"), incremental_marts(), progress=context.log.info,
+    publication = publish_marts(warehouse.url("transformer"), progress=context.log.info,
                                 built_by_models=published_relations())
     context.log.info(f"published {publication.relations} marts into {LIVE_SCHEMA}")
     audited = publication_record(context.instance, context.run.run_id)
     return MaterializeResult(metadata={"relations": publication.relations,
                                        "previous_relations": publication.previous_relations,
-                                       "copied_to_build_schema": MetadataValue.json(publication.copied),
+                                       "watermark": (publication.watermark.isoformat() if publication.watermark
+                                                     else "none"),
+                                       "retired_versions_deleted": MetadataValue.json(publication.purged),
                                        "retired": MetadataValue.json(publication.retired),
                                        **audited})
 

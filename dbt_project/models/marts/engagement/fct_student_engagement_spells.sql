@@ -10,7 +10,7 @@
         {'columns': ['valid_from', 'valid_to']},
         {'columns': ['creator_id', 'valid_from']},
     ],
-    pre_hook="{{ delete_vanished_entities('student_id', ref('stg_app__students')) }}",
+    pre_hook="{{ retire_vanished_entities('student_id', ref('stg_app__students')) }}",
 ) }}
 
 with

@@ -9,7 +9,7 @@
         {'columns': ['user_id', 'valid_from'], 'unique': True},
         {'columns': ['valid_from', 'valid_to']},
     ],
-    pre_hook="{{ delete_vanished_entities('user_id', ref('dim_users')) }}",
+    pre_hook="{{ retire_vanished_entities('user_id', ref('dim_users')) }}",
 ) }}
 
 with

@@ -1,5 +1,5 @@
 {#- Incremental: a video's curve depends only on its own views, so each run rebuilds the curves of the videos
-    with a view (or the video itself) landed since the last build, less the lookback, and deletes those of videos
+    with a view (or the video itself) landed since the last build, less the lookback, and retires those of videos
     gone from the app; the other curves stay. Both reads of int_course_videos name it directly (a CTE read twice
     is materialized whole): the changed videos come by its and fct_video_views' loaded_at indexes, their views
     by fct_video_views' video_id index. Views hard-deleted in the app stay in fct_video_views, and so in
@@ -14,7 +14,7 @@
         {'columns': ['creator_id']},
         {'columns': ['built_at']},
     ],
-    pre_hook="{{ delete_vanished_entities('video_id', ref('int_course_videos')) }}",
+    pre_hook="{{ retire_vanished_entities('video_id', ref('int_course_videos')) }}",
     post_hook="{{ landed_index('views_loaded_at') }}",
 ) }}
 

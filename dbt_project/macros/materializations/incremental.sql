@@ -1,0 +1,195 @@
+{#- Every incremental model of this project is versioned (this overrides dbt-postgres's `incremental`, for this
+    project only; the models keep `materialized='incremental'`, their SQL, names, refs and contracts).
+
+    A model's rows live once, in a table of the store schema (`marts_store`, macro versioned_store), which
+    publishing never renames. The model's own relation in its schema (`marts_next`, what ref() and the dbt tests
+    read) is a VIEW over that table showing the versions visible at the watermark held in the view's own schema,
+    `<schema>._published`: `built_at <= w and (retired_at is null or retired_at > w)`. PostgreSQL binds a view to
+    the tables it reads by object, so when publishing renames `marts_next` to `marts` the view and its watermark
+    table move together: in the build schema the watermark is 'infinity' (the latest versions), in `marts` the
+    published build's stamp (reelhouse/warehouse/marts.py).
+
+    A build never updates a row's data or deletes it: it builds the model's SQL into a temporary table, sets
+    `retired_at` = its stamp (macro build_stamp) on the current versions with a key it rebuilt (`unique_key`;
+    merge and delete+insert alike), inserts the new versions (`built_at` = the same stamp), and the model's
+    retire_vanished_entities pre-hook retires the versions of entities gone from the app. A full refresh (or a
+    first build of an existing store after the model's SQL changed) retires every current version and inserts all
+    rows: the store table is never dropped nor renamed (a DROP ... CASCADE would take the readers' views along).
+    Publishing deletes the versions retired at or before the watermark it publishes.
+
+    `{{ this }}` in the model SQL is the view, so what a model reads back from its own relation (its newest
+    `loaded_at`, the days it built) is the latest versions; introspection of columns (incremental_with_columns)
+    and indexes (landed_index) reads the store table. on_schema_change append_new_columns adds columns to the
+    store table; the view is replaced with the model's columns (a column inserted before the last ones drops and
+    recreates it). The `indexes` config applies to the store table (a unique one holds among the current
+    versions, `where retired_at is null`), with three more: the unique key among current versions (the retire
+    lookup; a unique index from the config starting with the key serves), `retired_at` among retired versions
+    (publishing's purge and its watermark) and `built_at` (the watermark, the narrowed row tests). -#}
+
+{% macro versioned_store(relation) -%}
+    {{ return(relation.incorporate(path={'schema': generate_schema_name('marts_store', none)}, type='table')) }}
+{%- endmacro %}
+
+{% macro versioned_watermark(relation) -%}
+    {{ return(relation.incorporate(path={'identifier': '_published'}, type='table')) }}
+{%- endmacro %}
+
+{#- dbt's is_incremental, for a versioned model: its store table exists (whatever its view) and this is no full
+    refresh. -#}
+{% macro is_incremental() -%}
+    {%- if not execute or model.config.materialized != 'incremental' or should_full_refresh() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set store = versioned_store(this) -%}
+    {{ return(adapter.get_relation(store.database, store.schema, store.identifier) is not none) }}
+{%- endmacro %}
+
+{#- An index on the store table, created unless one of the same definition is there (a deterministic name). -#}
+{% macro versioned_index(store, columns, unique=false, where=none) -%}
+    {%- set definition = columns | join(', ') ~ ('|unique' if unique else '') ~ ('|' ~ where if where else '') -%}
+    {%- set name = store.identifier[:40] ~ '_' ~ local_md5(definition)[:16] -%}
+    create {{ 'unique' if unique }} index if not exists "{{ name }}" on {{ store }} ({{ columns | join(', ') }})
+    {%- if where %} where {{ where }}{% endif %}
+{%- endmacro %}
+
+{% macro versioned_view_sql(view, store, watermark, columns) -%}
+    create or replace view {{ view }} as
+    select {% for column in columns %}versions.{{ adapter.quote(column) }}{{ ', ' if not loop.last }}{% endfor %}
+    from {{ store }} as versions
+    where versions.built_at <= (select w.watermark from {{ watermark }} as w)
+        and (versions.retired_at is null or versions.retired_at > (select w.watermark from {{ watermark }} as w))
+{%- endmacro %}
+
+{#- Create the view over the store table, with `columns` in this order: replaced in place when the existing one's
+    columns are its first ones (what CREATE OR REPLACE VIEW allows), else dropped first. -#}
+{% macro versioned_replace_view(view, store, watermark, columns) -%}
+    {#- The catalog, not dbt's relation cache: this build may have made the view already. -#}
+    {%- set found = run_query("select c.relkind from pg_class as c inner join pg_namespace as n"
+        ~ " on n.oid = c.relnamespace where n.nspname = '" ~ view.schema ~ "' and c.relname = '" ~ view.identifier
+        ~ "'").columns[0].values() -%}
+    {%- if found and found[0] != 'v' -%}
+        {#- A table an older release built here: the store holds the rows now. -#}
+        {%- do run_query('drop table ' ~ view ~ ' cascade') -%}
+    {%- elif found -%}
+        {%- set had = adapter.get_columns_in_relation(view) | map(attribute='name') | list -%}
+        {%- if had != columns[:had | length] -%}
+            {%- do run_query('drop view ' ~ view) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- do run_query(versioned_view_sql(view, store, watermark, columns)) -%}
+{%- endmacro %}
+
+{% materialization incremental, adapter='postgres' -%}
+
+    {%- set view = this.incorporate(type='view') -%}
+    {%- set store = versioned_store(this) -%}
+    {%- set watermark = versioned_watermark(this) -%}
+    {%- set temp_relation = make_temp_relation(this.incorporate(type='table')) -%}
+    {%- set unique_key = config.get('unique_key') -%}
+    {%- if not unique_key -%}
+        {%- do exceptions.raise_compiler_error(this ~ ': a versioned incremental model needs a unique_key') -%}
+    {%- endif -%}
+    {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+    {%- set on_schema_change = incremental_validate_on_schema_change(config.get('on_schema_change'),
+                                                                     default='ignore') -%}
+    {%- set stamp = build_stamp() -%}
+
+    {#- The store schema and the view schema's watermark, committed on their own: the models building in
+        parallel take turns creating them the first time. -#}
+    {%- if adapter.get_relation(watermark.database, watermark.schema, watermark.identifier) is none
+        or adapter.get_relation(store.database, store.schema, store.identifier) is none -%}
+        {%- call statement('versioned_setup') -%}
+            select pg_advisory_xact_lock(hashtextextended('reelhouse:versioned_setup', 0));
+            create schema if not exists {{ adapter.quote(store.schema) }};
+            create table if not exists {{ watermark }} (watermark timestamptz not null);
+            insert into {{ watermark }} (watermark)
+            select cast('infinity' as timestamptz) where not exists (select from {{ watermark }});
+        {%- endcall -%}
+        {%- do adapter.commit() -%}
+    {%- endif -%}
+
+    {%- set existing_store = adapter.get_relation(store.database, store.schema, store.identifier) -%}
+    {%- set full_refresh_mode = should_full_refresh() or existing_store is none -%}
+
+    {#- What the model's SQL and its pre-hooks read as {{ this }}: the latest versions. -#}
+    {%- if existing_store is not none -%}
+        {%- set stored = adapter.get_columns_in_relation(existing_store) | map(attribute='name')
+            | reject('equalto', 'retired_at') | list -%}
+        {%- do versioned_replace_view(view, existing_store, watermark, stored) -%}
+    {%- endif -%}
+
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {{ run_hooks(pre_hooks, inside_transaction=True) }}
+
+    {#- The model's SQL, into a temporary table (a contract is checked here: dbt's create_table_as). -#}
+    {%- do run_query(get_create_table_as_sql(True, temp_relation, sql)) -%}
+    {%- set columns = adapter.get_columns_in_relation(temp_relation) | map(attribute='name') | list -%}
+    {%- if 'built_at' not in columns -%}
+        {%- do exceptions.raise_compiler_error(this ~ ': a versioned incremental model stamps built_at') -%}
+    {%- endif -%}
+    {%- set quoted = [] -%}
+    {%- for column in columns -%}
+        {%- do quoted.append(adapter.quote(column)) -%}
+    {%- endfor -%}
+
+    {%- if existing_store is none -%}
+        {%- set build_sql -%}
+            create table {{ store }} as
+            select
+                new_versions.*,
+                cast(null as timestamptz) as retired_at
+            from {{ temp_relation }} as new_versions
+        {%- endset -%}
+    {%- else -%}
+        {%- if on_schema_change != 'ignore' -%}
+            {%- do process_schema_changes(on_schema_change, temp_relation, existing_store) -%}
+        {%- endif -%}
+        {%- set build_sql -%}
+            update {{ store }} as versions
+            set retired_at = {{ stamp }}
+            where versions.retired_at is null
+            {%- if not full_refresh_mode %}
+                and ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ temp_relation }})
+            {%- endif %};
+            insert into {{ store }} ({{ quoted | join(', ') }})
+            select {{ quoted | join(', ') }}
+            from {{ temp_relation }}
+        {%- endset -%}
+    {%- endif -%}
+
+    {%- call statement('main') -%}
+        {{ build_sql }}
+    {%- endcall -%}
+
+    {%- set unique_on_keys = [] -%}
+    {%- for index in config.get('indexes', []) -%}
+        {%- set parsed = adapter.parse_index(index) -%}
+        {%- do run_query(versioned_index(store, parsed.columns, parsed.unique,
+                                         'retired_at is null' if parsed.unique else none)) -%}
+        {%- if parsed.unique and parsed.columns[:keys | length] == keys -%}
+            {%- do unique_on_keys.append(true) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not unique_on_keys -%}
+        {%- do run_query(versioned_index(store, keys, where='retired_at is null')) -%}
+    {%- endif -%}
+    {%- do run_query(versioned_index(store, ['retired_at'], where='retired_at is not null')) -%}
+    {%- do run_query(versioned_index(store, ['built_at'])) -%}
+    {%- do run_query('drop table ' ~ temp_relation) -%}
+
+    {%- do versioned_replace_view(view, store, watermark, columns) -%}
+
+    {%- do apply_grants(view, config.get('grants'), should_revoke=false) -%}
+    {%- do persist_docs(view, model) -%}
+
+    {%- if existing_store is none -%}
+        {%- do run_query('analyze ' ~ store) -%}
+    {%- endif -%}
+
+    {{ run_hooks(post_hooks, inside_transaction=True) }}
+    {%- do adapter.commit() -%}
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+
+    {{ return({'relations': [view]}) }}
+
+{%- endmaterialization %}

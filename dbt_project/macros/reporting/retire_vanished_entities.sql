@@ -1,0 +1,21 @@
+{#- A pre-hook of the incremental models that rebuild only the entities that changed: before a build, retire the
+    current versions of entities gone from `entities` (a user or video deleted in the app), which such a build would
+    otherwise leave: their `retired_at` becomes this build's stamp in the model's store table (macro versioned_store,
+    macros/materializations/incremental.sql), so the build schema's view stops showing them at once and the live one
+    when this build is published. A per-day model passes its `day_column`: every entity has a row on the newest day,
+    so only that day is read. Nothing on a full build: that one retires every current version. -#}
+
+{% macro retire_vanished_entities(key, entities, day_column=none) -%}
+    {%- if is_incremental() -%}
+        update {{ versioned_store(this) }}
+        set retired_at = {{ build_stamp() }}
+        where retired_at is null and {{ key }} in (
+            select {{ key }} from {{ this }}
+            {% if day_column -%}
+                where {{ day_column }} = (select max({{ day_column }}) from {{ this }})
+            {%- endif %}
+            except
+            select {{ key }} from {{ entities }}
+        )
+    {%- endif -%}
+{%- endmacro %}
