@@ -74,7 +74,8 @@ def test_publish_marts_after_a_full_refresh_leaves_the_rebuilt_rows_to_the_next_
 def test_publishing_drops_the_tables_no_model_builds_any_more(demo_world, scratch_warehouse, tmp_path):
     """A removed or renamed model leaves its table: dbt never drops what it stops building. Publishing drops it from
     the build schema before the swap, so readers stop seeing it at once (the previous marts, now the build schema,
-    lose their copy at the next publication); one another object depends on is kept, and said."""
+    lose their copy at the next publication); one another object depends on is kept, and said. A removed incremental
+    model's versioned table in the store goes once no view reads it: at the publication after the one that hides it."""
     warehouse = scratch_warehouse("publish_retires_tables")
     env = {"WAREHOUSE_URL": warehouse["owner"]}
     cli("ingest", "--source", "app", "--source", "costs", env=env)
@@ -84,6 +85,12 @@ def test_publishing_drops_the_tables_no_model_builds_any_more(demo_world, scratc
         for schema in ("marts", "marts_next"):
             conn.execute(f"CREATE TABLE {schema}.fct_user_engagement_daily AS SELECT 1 AS user_id")  # noqa: S608
             conn.execute(f"CREATE TABLE {schema}.old_depended_on AS SELECT 1 AS id")  # noqa: S608
+        # ... and an incremental model it had: versions in the store, a view over them in each mart schema
+        conn.execute("CREATE TABLE marts_store.fct_old_incremental AS"
+                     " SELECT 1 AS id, now() AS built_at, CAST(NULL AS timestamptz) AS retired_at")
+        for schema in ("marts", "marts_next"):
+            conn.execute(f"CREATE VIEW {schema}.fct_old_incremental AS"  # noqa: S608
+                         " SELECT id FROM marts_store.fct_old_incremental")
     with connect(warehouse["owner"], autocommit=True) as conn:  # someone's own view on one of them
         conn.execute("CREATE VIEW public.my_view AS SELECT * FROM marts_next.old_depended_on")
 
@@ -97,10 +104,19 @@ def test_publishing_drops_the_tables_no_model_builds_any_more(demo_world, scratc
                                 " WHERE table_schema IN ('marts', 'marts_next')").fetchall()
         return {schema: {name for s, name in rows if s == schema} for schema in ("marts", "marts_next")}
 
+    def stored(table: str) -> bool:
+        with connect(warehouse["owner"]) as conn:
+            return conn.execute("SELECT to_regclass(%s)", (f"marts_store.{table}",)).fetchone()[0] is not None
+
     now = relations()
     assert TABLE in now["marts"] and "fct_user_engagement_daily" not in now["marts"]  # readers: gone at once
+    assert "fct_old_incremental" not in now["marts"] and "fct_old_incremental" in now["marts_next"]
+    assert stored("fct_old_incremental")  # the previous live view, now in the build schema, still reads it
+    assert stored(TABLE)
     assert "old_depended_on" in now["marts"]  # kept, with the view on it
     assert "fct_user_engagement_daily" in now["marts_next"]  # the previous marts still hold theirs
 
-    cli("db", "publish-marts", "--skip-checks", env=env)
+    published = cli("db", "publish-marts", "--skip-checks", env=env).stdout
     assert "fct_user_engagement_daily" not in relations()["marts_next"]  # and lose it at the next publication
+    assert "dropped marts_store.fct_old_incremental: no model builds it any more" in published, published
+    assert not stored("fct_old_incremental") and stored(TABLE)  # the versions go once no view reads them

@@ -36,7 +36,9 @@ table behind: dbt never drops what it no longer builds. Given the names of every
 publishing drops the others from the build schema before the swap, so readers stop seeing a table that no longer
 changes the moment the first build without it is published (and the build schema loses its copy at the next
 publication). One that something else depends on (a view of someone's own) is kept and said, never dropped with its
-dependants. A store table whose model is gone stays (its views are dropped): drop it by hand once unpublished.
+dependants. A store table whose model is gone goes the same way, once no view reads it any more: the publication
+that drops the model's view from the build schema swaps the live one into the build schema, whose view still reads
+the table, so the table is dropped by the publication after it (the one that drops that view too).
 """
 
 from __future__ import annotations
@@ -74,8 +76,11 @@ def _relations(conn, schema: str) -> int:
         (schema, WATERMARK_TABLE)).fetchone()[0]
 
 
-def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[str], None]) -> list[str]:
-    """Drop every table and view in `schema` that no model builds; returns what was dropped."""
+def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[str], None],
+            quiet_when_kept: bool = False) -> list[str]:
+    """Drop every table and view in `schema` that no model builds; returns what was dropped. One that other objects
+    depend on is kept and said (`quiet_when_kept`: kept silently, as a store table still read by a view the next
+    publication drops)."""
     found = conn.execute(
         "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p') ORDER BY c.relname", (schema,)).fetchall()
@@ -88,7 +93,8 @@ def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[st
             with conn.transaction():  # a savepoint: a refused drop keeps the publication going
                 conn.execute(sql.SQL(f"DROP {kinds[kind]} {{}}").format(sql.Identifier(schema, name)))
         except errors.DependentObjectsStillExist:
-            progress(f"kept {schema}.{name}: no model builds it any more, but other objects depend on it")
+            if not quiet_when_kept:
+                progress(f"kept {schema}.{name}: no model builds it any more, but other objects depend on it")
             continue
         retired.append(name)
         progress(f"dropped {schema}.{name}: no model builds it any more")
@@ -130,12 +136,13 @@ def publish_marts(transformer_url: str, progress: Callable[[str], None] = lambda
     `built_by_models` (every relation the project builds in the build schema), the others are dropped from it
     first. The one way marts are published: the pipeline's publish step and `reelhouse db publish-marts`."""
     ident = sql.Identifier
+    models = set(built_by_models) if built_by_models is not None else None
     with connect(transformer_url) as conn, conn.transaction():
         conn.execute("SET LOCAL lock_timeout = '60s'")
         built, live = _relations(conn, BUILD_SCHEMA), _relations(conn, LIVE_SCHEMA)
         if built == 0:
             raise ReelhouseError(f"nothing to publish: schema {BUILD_SCHEMA} has no marts (run dbt build first)")
-        retired = _retire(conn, BUILD_SCHEMA, set(built_by_models), progress) if built_by_models is not None else []
+        retired = _retire(conn, BUILD_SCHEMA, models, progress) if models is not None else []
         has_store = conn.execute("SELECT to_regnamespace(%s)", (STORE_SCHEMA,)).fetchone()[0] is not None
         tables = store_tables(conn) if has_store else []
         watermark = _newest_stamp(conn, tables)
@@ -144,6 +151,9 @@ def publish_marts(transformer_url: str, progress: Callable[[str], None] = lambda
         # Schema access moves with the names; table privileges are granted in both schemas by `reelhouse db init`.
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(LIVE_SCHEMA), ident(READER_ROLE)))
         conn.execute(sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(ident(BUILD_SCHEMA), ident(READER_ROLE)))
+        if models is not None and has_store:  # after the swap: the old live view may still read one
+            gone = _retire(conn, STORE_SCHEMA, models, progress, quiet_when_kept=True)
+            tables = [table for table in tables if table not in gone]
         purged = {}
         if watermark is not None:
             _set_watermark(conn, LIVE_SCHEMA, watermark)
