@@ -69,11 +69,19 @@ class Publication:
     purged: dict[str, int] = field(default_factory=dict)  # store table: retired versions deleted
 
 
-def _relations(conn, schema: str) -> int:
+_KINDS = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW"}  # relkind: what DROP calls it
+
+
+def _schema_relations(conn, schema: str, kinds: str = "rvmp") -> list[tuple[str, str]]:
+    """(name, relkind) of the tables and views in `schema` (of `kinds`, pg_class relkinds), by name."""
     return conn.execute(
-        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p') AND c.relname <> %s",
-        (schema, WATERMARK_TABLE)).fetchone()[0]
+        "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relkind::text = ANY(%s) ORDER BY c.relname", (schema, list(kinds))).fetchall()
+
+
+def _relations(conn, schema: str) -> int:
+    """How many marts `schema` holds (its watermark table is plumbing, not a mart)."""
+    return sum(name != WATERMARK_TABLE for name, _ in _schema_relations(conn, schema))
 
 
 def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[str], None],
@@ -81,17 +89,13 @@ def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[st
     """Drop every table and view in `schema` that no model builds; returns what was dropped. One that other objects
     depend on is kept and said (`quiet_when_kept`: kept silently, as a store table still read by a view the next
     publication drops)."""
-    found = conn.execute(
-        "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'm', 'p') ORDER BY c.relname", (schema,)).fetchall()
-    kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW"}
     retired = []
-    for name, kind in found:
+    for name, kind in _schema_relations(conn, schema):
         if name in built_by_models or name == WATERMARK_TABLE:
             continue
         try:
             with conn.transaction():  # a savepoint: a refused drop keeps the publication going
-                conn.execute(sql.SQL(f"DROP {kinds[kind]} {{}}").format(sql.Identifier(schema, name)))
+                conn.execute(sql.SQL(f"DROP {_KINDS[kind]} {{}}").format(sql.Identifier(schema, name)))
         except errors.DependentObjectsStillExist:
             if not quiet_when_kept:
                 progress(f"kept {schema}.{name}: no model builds it any more, but other objects depend on it")
@@ -102,9 +106,8 @@ def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[st
 
 
 def store_tables(conn) -> list[str]:
-    return [name for (name,) in conn.execute(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname", (STORE_SCHEMA,)).fetchall()]
+    """The incremental models' versioned tables."""
+    return [name for name, _ in _schema_relations(conn, STORE_SCHEMA, kinds="rp")]
 
 
 def _newest_stamp(conn, tables: list[str]) -> datetime | None:

@@ -112,6 +112,7 @@
     {%- set full_refresh_mode = should_full_refresh() or existing_store is none -%}
 
     {#- What the model's SQL and its pre-hooks read as {{ this }}: the latest versions. -#}
+    {%- set stored = [] -%}
     {%- if existing_store is not none -%}
         {%- set stored = adapter.get_columns_in_relation(existing_store) | map(attribute='name')
             | reject('equalto', 'retired_at') | list -%}
@@ -177,7 +178,11 @@
     {%- do run_query(versioned_index(store, ['built_at'])) -%}
     {%- do run_query('drop table ' ~ temp_relation) -%}
 
-    {%- do versioned_replace_view(view, store, watermark, columns) -%}
+    {#- Replaced again only when the build changed the columns (a first build, a new column): usually the view made
+        above already shows them. -#}
+    {%- if columns != stored -%}
+        {%- do versioned_replace_view(view, store, watermark, columns) -%}
+    {%- endif -%}
 
     {%- do apply_grants(view, config.get('grants'), should_revoke=false) -%}
     {%- do persist_docs(view, model) -%}
