@@ -26,6 +26,10 @@ def test_hourly_job_lands_every_source_and_runs_the_checks(run_hourly):
     assert checks.get("gx_videos") is True and checks.get("gx_credit_transactions") is True
     assert checks.get("gx_revenue_daily") is True and checks.get("gx_mrr_daily") is True  # marts checked too
     assert checks.get("source_freshness") is True
+    freshness = [e for e in result.get_asset_check_evaluations() if e.asset_check_key.name == "source_freshness"]
+    assert {e.asset_key.path[0] for e in freshness} == {"raw_app", "raw_stripe"}
+    steps = {event.step_key for event in result.all_events if event.is_step_start}
+    assert [step for step in steps if "freshness" in step] == ["source_freshness"]  # one dbt process, both sources
     assert PUBLISHED_MARTS in materialized
     with connect(role_url("transformer")) as conn:
         recorded = conn.execute("SELECT count(*) FROM ops.dq_results WHERE run_id = %s", (result.run_id,)).fetchone()

@@ -70,8 +70,11 @@ def test_dbt_source_freshness_says_what_load_health_says(scratch_warehouse, hour
     assert (app.status, stripe.status) == (expected, "fresh")
 
     dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))
-    by_table = dbt_source_freshness(dbt, urls["transformer"], "raw_app")
+    measured = dbt_source_freshness(dbt, urls["transformer"], ["raw_app", "raw_stripe"])  # one dbt process, both
+    by_table = {key: table for key, table in measured.items() if key.path[0] == "raw_app"}
     assert AssetKey(["raw_app", "users"]) in by_table and AssetKey(["raw_app", "videos"]) in by_table
     assert {table.status for table in by_table.values()} == {DBT_VERDICT[expected]}
     assert all(table.passed == (expected != "error") for table in by_table.values())
-    assert {table.status for table in dbt_source_freshness(dbt, urls["transformer"], "raw_stripe").values()} == {"pass"}
+    stripe_tables = {key: table for key, table in measured.items() if key.path[0] == "raw_stripe"}
+    assert stripe_tables and {table.status for table in stripe_tables.values()} == {"pass"}
+    assert set(measured) == set(by_table) | set(stripe_tables)

@@ -29,6 +29,7 @@ from orchestration.lib.audited_rows import audit_fingerprint, incremental_lookba
 from orchestration.lib.dbt_project import DBT_PROJECT_DIR, prepare_manifest
 from orchestration.lib.instance import FULL_REFRESH_TAG
 from orchestration.lib.resources import Warehouse
+from reelhouse.errors import ReelhouseError
 from reelhouse.warehouse import connect
 from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA
 
@@ -90,34 +91,50 @@ def _source_of(key: AssetKey) -> str:
 
 
 def load_health_checks(ingestion_keys: set[AssetKey]) -> list:
-    """Per source (app, stripe): a blocking freshness check (dbt's own `source freshness`, run once per source)
-    and a warning row-count anomaly check (from ops.load_audit) on every table asset. The price file changes
-    rarely, so it has neither (its dbt source declares no freshness, and says why)."""
-    checks = []
+    """A blocking freshness check on every table asset of the app and Stripe sources (dbt's own `source freshness`,
+    one dbt process for both) and, per source, a warning row-count anomaly check (from ops.load_audit). The price
+    file changes rarely, so it has neither (its dbt source declares no freshness, and says why)."""
+    keys_by_source = {}
     for source in ("app", "stripe"):
         keys = sorted((k for k in ingestion_keys if _source_of(k) == source), key=lambda k: k.to_user_string())
         if keys:
-            checks += [_freshness_check(source, keys), _anomaly_check(source, keys)]
-    return checks
+            keys_by_source[source] = keys
+    anomalies = [_anomaly_check(source, keys) for source, keys in keys_by_source.items()]
+    return [_freshness_check(keys_by_source), *anomalies] if keys_by_source else []
 
 
-def _freshness_check(source: str, keys: list[AssetKey]):
+_STATUS_ORDER = ("runtime error", "error", "warn", "pass")  # worst first
+
+
+def _freshness_check(keys_by_source: dict[str, list[AssetKey]]):
     error, warn = FRESHNESS_ERROR_AFTER.total_seconds() / 3600, FRESHNESS_WARN_AFTER.total_seconds() / 3600
-    within = f"dbt source freshness: data from {source} landed within {error:g} h (warn after {warn:g} h)"
-    specs = [AssetCheckSpec("source_freshness", asset=key, blocking=True, description=within) for key in keys]
+    specs = [AssetCheckSpec("source_freshness", asset=key, blocking=True,
+                            description=f"dbt source freshness: data from {source} landed within {error:g} h"
+                                        f" (warn after {warn:g} h)")
+             for source, keys in keys_by_source.items() for key in keys]
 
-    @multi_asset_check(specs=specs, name=f"{source}_source_freshness")
+    # One check over both sources: dbt's start-up and project loading, paid once an hour instead of once per source
+    # (about 10 s each at any scale). Subsettable: a run that materializes one source's tables checks that source.
+    @multi_asset_check(specs=specs, name="source_freshness", can_subset=True)
     def _check(context: AssetCheckExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+        selected = {check.asset_key for check in context.selected_asset_check_keys}
+        sources = [source for source, keys in keys_by_source.items() if selected & set(keys)]
         # dbt evaluates the freshness the project declares (dbt_project.yml thresholds, the source's loaded_at_query).
-        by_table = dbt_source_freshness(dbt, warehouse.url("transformer"), f"raw_{source}")
-        worst = min(by_table.values(), key=lambda t: ("runtime error", "error", "warn", "pass").index(t.status))
-        for key in keys:
-            freshness = by_table.get(key, worst)  # a table dbt does not declare shares its source's measure
-            yield AssetCheckResult(
-                asset_key=key, check_name="source_freshness", passed=freshness.passed,
-                severity=AssetCheckSeverity.WARN if freshness.passed else AssetCheckSeverity.ERROR,
-                metadata={"status": freshness.status, "detail": freshness.description},
-            )
+        by_table = dbt_source_freshness(dbt, warehouse.url("transformer"), [f"raw_{source}" for source in sources])
+        for source in sources:
+            measured = [freshness for key, freshness in by_table.items() if _source_of(key) == source]
+            worst = min(measured, key=lambda t: _STATUS_ORDER.index(t.status)) if measured else None
+            for key in keys_by_source[source]:
+                if key not in selected:
+                    continue
+                freshness = by_table.get(key, worst)  # a table dbt does not declare shares its source's measure
+                if freshness is None:
+                    raise ReelhouseError(f"dbt source freshness measured no table of raw_{source}")
+                yield AssetCheckResult(
+                    asset_key=key, check_name="source_freshness", passed=freshness.passed,
+                    severity=AssetCheckSeverity.WARN if freshness.passed else AssetCheckSeverity.ERROR,
+                    metadata={"status": freshness.status, "detail": freshness.description},
+                )
 
     return _check
 
