@@ -81,6 +81,7 @@ class DbtSplit:
 
     elapsed: float = 0.0  # run_results.json: executing the nodes (after start-up and parsing)
     nodes: dict[str, float] = field(default_factory=dict)  # unique_id -> execution seconds
+    rows: dict[str, int] = field(default_factory=dict)  # model unique_id -> rows its last statement wrote
     first_log: float = 0.0  # epoch of dbt's first log line (the process is up)
     parsed: float = 0.0  # epoch of "Found N models ..." (the manifest is ready)
     last_log: float = 0.0  # epoch of dbt's last log line
@@ -210,6 +211,10 @@ def dbt_split(run_id: str) -> DbtSplit:
             data = json.loads(results.read_text())
             split.elapsed += data.get("elapsed_time", 0.0)
             split.nodes.update({r["unique_id"]: r.get("execution_time", 0.0) for r in data.get("results", [])})
+            # an incremental model's: the versions it inserted (the hour's rows, or a re-merged bulk load)
+            split.rows.update({r["unique_id"]: r["adapter_response"]["rows_affected"] for r in data.get("results", [])
+                               if r["unique_id"].startswith("model.")
+                               and isinstance((r.get("adapter_response") or {}).get("rows_affected"), int)})
         stamps: list[float] = []
         split.parse = "partial parse reused"
         for log in sorted(folder.glob("dbt.log*"), reverse=True):  # dbt.log.1 (rotated) before dbt.log
@@ -717,7 +722,8 @@ def main() -> None:
                                  "success": full.success if full else None},
                 "sdk": {"sample": sdk[0], "objects": sdk[1], "seconds": sdk[2]} if sdk else None,
                 "hourly": [{"label": label, "delta": delta, "wall": run.wall, "success": run.success,
-                            "phases": {p: run.phase(p) for p in PHASES}, "nodes": run.dbt.nodes}
+                            "phases": {p: run.phase(p) for p in PHASES}, "nodes": run.dbt.nodes,
+                            "rows": run.dbt.rows}
                            for label, delta, run in hourly],
                 "disk": asdict(disk), "sizes": sizes,
             }, default=str, indent=1))
