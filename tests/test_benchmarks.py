@@ -70,12 +70,13 @@ def test_the_hourly_run_caches_what_ingestion_landed_and_the_next_run_restores_i
         assert first["sizes"]["layers"][layer] > 0, first["sizes"]
     assert {"raw_app", "raw_stripe", "marts", "marts_next"} <= set(first["sizes"]["schemas"])
     assert first["sizes"]["marts_over_raw"] > 0
-    # Back-dating precedes the settling run: it re-merges the bulk load, the measured run only its hour (a back-dating
-    # after the settling run left the bulk within the facts' one-hour margin, and the measured run re-merged it all).
+    # Back-dating precedes the settling run: it re-merges the bulk load, the measured run only its hour. (Back-dating
+    # after the settling run left the bulk within the facts' one-hour margin: the measured run re-merged it all and
+    # wrote more fct_prompts versions than the settling run, 161 against 152 at this size.)
     settling, measured = first["hourly"][0], first["hourly"][-1]
     assert len(first["hourly"]) == 2 and "after the bulk load" in settling["label"]
     prompts = "model.reelhouse.fct_prompts"
-    assert settling["rows"][prompts] > 5 * max(measured["rows"][prompts], 1), (settling["rows"], measured["rows"])
+    assert settling["rows"][prompts] > 2 * measured["rows"][prompts], (settling["rows"], measured["rows"])
     assert "| raw_app | raw |" in report and "| marts_next | marts |" in report and "marts / raw = " in report
 
     # The second run at the same size restores the landing: no ingestion step, nothing ingested in bulk; its hourly
