@@ -2,8 +2,8 @@
 
 The templater renders `is_incremental()` from whether the model's table exists, so the incremental branches are
 linted only when it does. The test lints a private warehouse twice: empty (first-build branches), then with an
-empty placeholder table for every incremental model and its versioned table in `marts_store` (incremental branches),
-whatever the other tests built.
+empty placeholder table for every incremental model and its versioned table in `marts_store`, and a last build of
+each in the build log (incremental branches), whatever the other tests built.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 from psycopg import sql
 
 from reelhouse.warehouse import connect, dbt_env
-from reelhouse.warehouse.marts import STORE_SCHEMA
+from reelhouse.warehouse.marts import BUILD_LOG_TABLE, STORE_SCHEMA
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 BIN = Path(sys.executable).parent
@@ -57,6 +57,12 @@ def test_dbt_models_pass_sqlfluff_in_both_branches(scratch_warehouse, tmp_path):
             conn.execute(sql.SQL("CREATE TABLE {} ()").format(sql.Identifier(schema, name)))
             # its rows' versioned table (dbt_project/macros/materializations/incremental.sql): is_incremental()
             conn.execute(sql.SQL("CREATE TABLE {} ()").format(sql.Identifier(STORE_SCHEMA, name)))
+        # ... and a last build of each (macro versions_since_last_build: the branch counting what changed since)
+        log = sql.Identifier(STORE_SCHEMA, BUILD_LOG_TABLE)
+        conn.execute(sql.SQL("CREATE TABLE {} (model text PRIMARY KEY, started_at timestamptz, stamp timestamptz)")
+                     .format(log))
+        for _, name in incremental:
+            conn.execute(sql.SQL("INSERT INTO {} VALUES (%s, now(), now())").format(log), (name,))
 
     incremental_build = _lint(env)
     assert incremental_build.returncode == 0, (

@@ -56,6 +56,9 @@ LIVE_SCHEMA = "marts"
 BUILD_SCHEMA = "marts_next"
 STORE_SCHEMA = "marts_store"  # the incremental models' versioned tables: never swapped
 WATERMARK_TABLE = "_published"  # in each mart schema: the one watermark its views over the store show
+# In the store: when each incremental model's last build started (macro versioned_build_log). Plumbing, not a store
+# table: publishing neither reads its stamps nor drops it.
+BUILD_LOG_TABLE = "_builds"
 _SWAP_SCHEMA = "marts_swap"
 READER_ROLE = "analyst"
 
@@ -91,7 +94,7 @@ def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[st
     publication drops)."""
     retired = []
     for name, kind in _schema_relations(conn, schema):
-        if name in built_by_models or name == WATERMARK_TABLE:
+        if name in built_by_models or name in (WATERMARK_TABLE, BUILD_LOG_TABLE):
             continue
         try:
             with conn.transaction():  # a savepoint: a refused drop keeps the publication going
@@ -107,7 +110,7 @@ def _retire(conn, schema: str, built_by_models: set[str], progress: Callable[[st
 
 def store_tables(conn) -> list[str]:
     """The incremental models' versioned tables."""
-    return [name for name, _ in _schema_relations(conn, STORE_SCHEMA, kinds="rp")]
+    return [name for name, _ in _schema_relations(conn, STORE_SCHEMA, kinds="rp") if name != BUILD_LOG_TABLE]
 
 
 def _newest_stamp(conn, tables: list[str]) -> datetime | None:

@@ -94,19 +94,22 @@ CASES = {
     "tier_counts_do_not_sum_to_the_users": (
         "marts.engagement_tier_daily",
         "UPDATE marts.engagement_tier_daily SET entities = entities + 1"
-        " WHERE ctid = (SELECT min(ctid) FROM marts.engagement_tier_daily WHERE population = 'user')",
+        " WHERE population = 'user' AND (date_day, engagement_tier) = (SELECT date_day, engagement_tier"
+        " FROM marts.engagement_tier_daily WHERE population = 'user' ORDER BY 1, 2 LIMIT 1)",
         "each day's user tier counts sum to the users signed up by that day",
     ),
     "unknown_tier": (
         "marts.engagement_tier_daily",
         "UPDATE marts.engagement_tier_daily SET engagement_tier = 'dormant'"
-        " WHERE ctid = (SELECT min(ctid) FROM marts.engagement_tier_daily WHERE population = 'student')",
+        " WHERE population = 'student' AND (date_day, creator_id, engagement_tier) = (SELECT date_day, creator_id,"
+        " engagement_tier FROM marts.engagement_tier_daily WHERE population = 'student' ORDER BY 1, 2, 3 LIMIT 1)",
         "accepted_values(engagement_tier)",
     ),
     "share_out_of_range": (
         "marts.engagement_tier_daily",
         "UPDATE marts.engagement_tier_daily SET share_of_population = 1.5"
-        " WHERE ctid = (SELECT min(ctid) FROM marts.engagement_tier_daily WHERE population = 'student')",
+        " WHERE population = 'student' AND (date_day, creator_id, engagement_tier) = (SELECT date_day, creator_id,"
+        " engagement_tier FROM marts.engagement_tier_daily WHERE population = 'student' ORDER BY 1, 2, 3 LIMIT 1)",
         "shares of a population are within [0, 1]",
     ),
     "rate_out_of_range": (

@@ -22,11 +22,14 @@ from ingestion.app_db import load_app_tables
 from ingestion.costs import load_costs
 from orchestration.lib.audited_rows import LANDED_SINCE_ENV
 from reelhouse.warehouse import connect
-from reelhouse.warehouse.marts import BUILD_SCHEMA, LIVE_SCHEMA, STORE_SCHEMA, publish_marts
+from reelhouse.warehouse.marts import BUILD_LOG_TABLE, BUILD_SCHEMA, LIVE_SCHEMA, STORE_SCHEMA, publish_marts
 
 START = datetime.fromisoformat("2026-10-20T00:00:00+00:00")
 SELECTION = "config.materialized:incremental"
 FACT = "fct_llm_calls"  # an incremental mart merged on api_call_id
+# The incremental facts that read staging views and so bound their reads by their last build too (macro
+# incremental_lower_bound, since_last_build).
+STAGING_FACTS = ("fct_credit_transactions", "fct_llm_calls", "fct_paywall_events", "fct_prompts", "fct_video_views")
 
 
 def _world(fresh_database, scratch_warehouse, name: str, users: int = 40, days: int = 10) -> tuple[str, dict]:
@@ -76,7 +79,7 @@ def test_each_incremental_table_is_held_once(fresh_database, scratch_warehouse, 
     run_dbt(url, clock.isoformat(), "run", "-s", f"+{SELECTION}")
     publish_marts(url)
     models = _incremental_models(run_dbt, url)
-    assert len(models) == 9, models
+    assert len(models) == 10, models
 
     run_dbt(url, clock.isoformat(), "run", "-s", f"+{SELECTION}", "--full-refresh")
     with connect(warehouse["owner"]) as conn:  # the rebuild wrote every row once more: until published
@@ -110,6 +113,30 @@ def test_each_incremental_table_is_held_once(fresh_database, scratch_warehouse, 
             # the build schema's view shows the same rows: the next build continues from what was published
             assert conn.execute(f"SELECT count(*) FROM (TABLE {LIVE_SCHEMA}.{model} EXCEPT ALL"  # noqa: S608
                                 f" TABLE {BUILD_SCHEMA}.{model}) AS d").fetchone()[0] == 0, model
+
+    # An hour in which nothing landed: the facts that read staging write no version (they used to re-merge their
+    # last batch, every hour until a row landed). No lookback: the rows above landed seconds ago, within the hour.
+    run_dbt(url, clock.isoformat(), "run", "-s", *STAGING_FACTS, "--vars", '{"incremental_lookback_hours": 0}')
+    with connect(warehouse["owner"]) as conn:
+        written = {fact: _counts(conn, fact)["written_since"] for fact in STAGING_FACTS}
+        assert written == dict.fromkeys(STAGING_FACTS, 0), written
+        logged = dict(conn.execute(f"SELECT model, started_at FROM {STORE_SCHEMA}.{BUILD_LOG_TABLE}").fetchall())  # noqa: S608
+        assert set(models) <= set(logged) and max(logged.values()) > _watermark(conn), logged
+
+
+def test_the_first_build_after_the_first_publication_reads_only_what_landed(fresh_database, scratch_warehouse,
+                                                                          run_dbt):
+    """After the first publication the build schema is the one readers had, without the facts' views: the facts read
+    their bound from their store tables, so a build with nothing landed writes no version (it re-merged the whole
+    first load, the view being missing when the bound was read)."""
+    _, warehouse = _world(fresh_database, scratch_warehouse, "first_after", users=20, days=5)
+    url, facts = warehouse["transformer"], [f"+{fact}" for fact in STAGING_FACTS]
+    run_dbt(url, START.isoformat(), "run", "-s", *facts)
+    publish_marts(url)
+    run_dbt(url, START.isoformat(), "run", "-s", *facts, "--vars", '{"incremental_lookback_hours": 0}')
+    with connect(warehouse["owner"]) as conn:
+        written = {fact: _counts(conn, fact)["written_since"] for fact in STAGING_FACTS}
+    assert written == dict.fromkeys(STAGING_FACTS, 0), written
 
 
 def _change_a_call(source: str, loader: str, at: datetime) -> int:

@@ -24,7 +24,14 @@
     recreates it). The `indexes` config applies to the store table (a unique one holds among the current
     versions, `where retired_at is null`), with three more: the unique key among current versions (the retire
     lookup; a unique index from the config starting with the key serves), `retired_at` among retired versions
-    (publishing's purge and its watermark) and `built_at` (the watermark, the narrowed row tests). -#}
+    (publishing's purge and its watermark) and `built_at` (the watermark, the narrowed row tests).
+
+    Each build also records, in the same transaction, when it started by the warehouse's clock (`now()`, the
+    clock the loaders stamp `_loaded_at` with) and its stamp in `marts_store._builds` (macro versioned_build_log):
+    a fact with nothing new since then must not re-read its last batch (macro incremental_lower_bound), and a
+    model counting what its inputs' builds changed reads the versions stamped since (macro
+    versions_since_last_build). Publishing leaves that table alone (reelhouse/warehouse/marts.py,
+    BUILD_LOG_TABLE). -#}
 
 {% macro versioned_store(relation) -%}
     {{ return(relation.incorporate(path={'schema': generate_schema_name('marts_store', none)}, type='table')) }}
@@ -32,6 +39,11 @@
 
 {% macro versioned_watermark(relation) -%}
     {{ return(relation.incorporate(path={'identifier': '_published'}, type='table')) }}
+{%- endmacro %}
+
+{% macro versioned_build_log() -%}
+    {{ return(api.Relation.create(database=target.database, schema=generate_schema_name('marts_store', none),
+                                  identifier='_builds', type='table')) }}
 {%- endmacro %}
 
 {#- dbt's is_incremental, for a versioned model: its store table exists (whatever its view) and this is no full
@@ -96,14 +108,19 @@
 
     {#- The store schema and the view schema's watermark, committed on their own: the models building in
         parallel take turns creating them the first time. -#}
+    {%- set build_log = versioned_build_log() -%}
     {%- if adapter.get_relation(watermark.database, watermark.schema, watermark.identifier) is none
-        or adapter.get_relation(store.database, store.schema, store.identifier) is none -%}
+        or adapter.get_relation(store.database, store.schema, store.identifier) is none
+        or adapter.get_relation(build_log.database, build_log.schema, build_log.identifier) is none -%}
         {%- call statement('versioned_setup') -%}
             select pg_advisory_xact_lock(hashtextextended('reelhouse:versioned_setup', 0));
             create schema if not exists {{ adapter.quote(store.schema) }};
             create table if not exists {{ watermark }} (watermark timestamptz not null);
             insert into {{ watermark }} (watermark)
             select cast('infinity' as timestamptz) where not exists (select from {{ watermark }});
+            create table if not exists {{ build_log }} (
+                model text primary key, started_at timestamptz not null, stamp timestamptz not null
+            );
         {%- endcall -%}
         {%- do adapter.commit() -%}
     {%- endif -%}
@@ -159,6 +176,9 @@
     {%- endif -%}
 
     {%- call statement('main') -%}
+        insert into {{ build_log }} (model, started_at, stamp)
+        values ('{{ store.identifier }}', now(), {{ stamp }})
+        on conflict (model) do update set started_at = excluded.started_at, stamp = excluded.stamp;
         {{ build_sql }}
     {%- endcall -%}
 

@@ -14,21 +14,59 @@
     had landed (a sequential scan of raw, a hash join over the whole fact). Against a literal it reads the
     `_loaded_at` index's statistics and sees an hour of rows (BENCHMARKS.md, "Incremental plans"). The landing
     columns are `timestamp with time zone`, and the literal keeps its offset. The read is a
-    backward scan of an index on `column` where the table has one (macro landed_index). A CTE name, a unit test
+    backward scan of an index on `column` where the table has one (macro landed_index), in a versioned model's
+    store table, whose current versions are what its view in the build schema shows: that view may not be there
+    yet when the model compiles (after the first publication the build schema is the one readers had, and the
+    build makes the view when it starts), and the bound would fall back to the subquery, which the planner cannot
+    see into, reading back the whole first load as if it had just landed. A CTE name, a unit test
     (whose `this` is a fixture) and a table without `column` (sqlfluff lints against empty placeholder tables) keep
-    the subquery. -#}
+    the subquery.
 
-{% macro incremental_lower_bound(column, relation=this) -%}
+    `since_last_build`: also no earlier than the start of the model's last build less the lookback (its entry in
+    marts_store._builds, macro versioned_build_log). Without it a table where nothing new landed re-reads its last
+    batch every hour (after a full rebuild: the whole bulk load) until a row lands, since its newest `column` does
+    not move. Only for a model that reads `column` from staging views, which show raw as it is: every row landed
+    before that build started (less the margin) was there for it. A model reading an upstream table (a fact, an
+    int_ table) keeps the bound on its own rows alone, as that table may have been stale when it last built (dbt
+    run by hand with a selection). -#}
+
+{% macro incremental_lower_bound(column, relation=this, since_last_build=false) -%}
     {%- set bound -%}
         coalesce(
             {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours'), 'max(' ~ column ~ ')') }},
             cast('1900-01-01' as {{ dbt.type_timestamp() }})
         )
     {%- endset -%}
+    {%- set read_from = relation -%}
+    {%- set columns_of = relation -%}
+    {%- if execute and relation is not string and model.resource_type == 'model'
+        and model.config.materialized == 'incremental' -%}
+        {%- set store = versioned_store(relation) -%}
+        {%- if adapter.get_relation(store.database, store.schema, store.identifier) is not none -%}
+            {%- set read_from = '(select ' ~ column ~ ' from ' ~ store
+                ~ ' where retired_at is null) as current_versions' -%}
+            {%- set columns_of = store -%}
+        {%- endif -%}
+    {%- endif -%}
     {%- set literal = execute and relation is not string and model.resource_type == 'model'
-        and column in adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+        and column in adapter.get_columns_in_relation(columns_of) | map(attribute='name') | list -%}
+    {%- if literal and since_last_build -%}
+        {%- set log = versioned_build_log() -%}
+        {%- if adapter.get_relation(log.database, log.schema, log.identifier) is not none -%}
+            {%- set bound -%}
+                greatest(
+                    {{ bound }},
+                    (
+                        select {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours'), 'log.started_at') }}
+                        from {{ log }} as log
+                        where log.model = '{{ versioned_store(relation).identifier }}'
+                    )
+                )
+            {%- endset -%}
+        {%- endif -%}
+    {%- endif -%}
     {%- if literal -%}
-        {%- set found = run_query('select cast(' ~ bound ~ ' as text) from ' ~ relation) -%}
+        {%- set found = run_query('select cast(' ~ bound ~ ' as text) from ' ~ read_from) -%}
         cast('{{ found.columns[0].values()[0] }}' as timestamp with time zone)
     {%- else -%}
         (
@@ -57,4 +95,36 @@
             create index on {{ versioned_store(this) }} ({{ column }})
         {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- For a versioned incremental model that counts what its inputs' builds changed (engagement_tier_daily): the
+    stamp of its own last build (marts_store._builds), after which it reads its inputs' store tables for the
+    versions written (`built_at >` it) and retired (`retired_at >` it), or none: build in full. None on a first
+    build or a full refresh, and when publishing has deleted retired versions stamped after that build (the live
+    schema's watermark is later: an input was built and published without this model, e.g. dbt run by hand with a
+    selection), because the versions this model counted and that were since replaced are then gone. A version
+    written and retired since appears on both sides and cancels out. -#}
+
+{% macro versions_since_last_build() -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set log = versioned_build_log() -%}
+    {%- if adapter.get_relation(log.database, log.schema, log.identifier) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set stamp = run_query("select cast(stamp as text) from " ~ log ~ " where model = '"
+        ~ versioned_store(this).identifier ~ "'").columns[0].values() -%}
+    {%- if not stamp -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set live = versioned_watermark(this.incorporate(path={'schema': generate_schema_name('marts', none)})) -%}
+    {%- if adapter.get_relation(live.database, live.schema, live.identifier) is not none -%}
+        {%- set purged = run_query("select count(*) from " ~ live ~ " where watermark > cast('" ~ stamp[0]
+            ~ "' as timestamptz)").columns[0].values()[0] -%}
+        {%- if purged > 0 -%}
+            {{ return(none) }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(stamp[0]) }}
 {%- endmacro %}

@@ -36,7 +36,7 @@ changed_prompts as (
         loaded_at
     from prompts
     {% if is_incremental() %}
-        where loaded_at >= {{ incremental_lower_bound('loaded_at') }}
+        where loaded_at >= {{ incremental_lower_bound('loaded_at', since_last_build=true) }}
     {% endif %}
 
 )

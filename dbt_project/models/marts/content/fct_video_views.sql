@@ -30,7 +30,7 @@ views as (
         loaded_at
     from {{ ref('stg_app__video_progress') }}
     {% if is_incremental() %}
-        where loaded_at >= {{ incremental_lower_bound('loaded_at') }}
+        where loaded_at >= {{ incremental_lower_bound('loaded_at', since_last_build=true) }}
     {% endif %}
 
 )

@@ -8,6 +8,7 @@
     indexes=[
         {'columns': ['student_id', 'valid_from'], 'unique': True},
         {'columns': ['valid_from', 'valid_to']},
+        {'columns': ['valid_to']},
         {'columns': ['creator_id', 'valid_from']},
     ],
     pre_hook="{{ retire_vanished_entities('student_id', ref('stg_app__students')) }}",

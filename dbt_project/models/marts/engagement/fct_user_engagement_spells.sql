@@ -8,6 +8,7 @@
     indexes=[
         {'columns': ['user_id', 'valid_from'], 'unique': True},
         {'columns': ['valid_from', 'valid_to']},
+        {'columns': ['valid_to']},
     ],
     pre_hook="{{ retire_vanished_entities('user_id', ref('dim_users')) }}",
 ) }}

@@ -26,7 +26,7 @@ with
 
         select distinct user_id
         from {{ ref('stg_app__credit_transactions') }}
-        where loaded_at >= {{ incremental_lower_bound('loaded_at') }}
+        where loaded_at >= {{ incremental_lower_bound('loaded_at', since_last_build=true) }}
 
     ),
 {% endif %}

@@ -31,7 +31,7 @@ paywall_events as (
         loaded_at
     from {{ ref('stg_app__paywall_events') }}
     {% if is_incremental() %}
-        where loaded_at >= {{ incremental_lower_bound('loaded_at') }}
+        where loaded_at >= {{ incremental_lower_bound('loaded_at', since_last_build=true) }}
     {% endif %}
 
 )

@@ -37,7 +37,7 @@ calls as (
         loaded_at
     from {{ ref('stg_app__api_usage_metrics') }}
     {% if is_incremental() %}
-        where loaded_at >= {{ incremental_lower_bound('loaded_at') }}
+        where loaded_at >= {{ incremental_lower_bound('loaded_at', since_last_build=true) }}
     {% endif %}
 
 ),
