@@ -409,7 +409,11 @@ class AppTableLoader:
         return cur.fetchone()
 
     def _reconcile_deletes(self, table: str, primary_key: list[str]) -> int:
-        """Mark raw rows whose key is gone from the source (a hard delete), and unmark returners."""
+        """Mark raw rows whose key is gone from the source (a hard delete), and unmark returners.
+
+        A returner lands again (`_loaded_at`, `_load_id` of this load) even when unchanged: the marts that read
+        what landed since their last build would otherwise never see it come back.
+        """
         ident = sql.Identifier
         keys = sql.SQL(", ").join(map(ident, primary_key))
         raw = sql.SQL("{}.{}").format(ident(RAW_SCHEMA), ident(table))
@@ -430,9 +434,9 @@ class AppTableLoader:
             ).format(raw=raw, keys=ident(f"_keys_{table}"), match=match))
             deleted = cur.rowcount
             cur.execute(sql.SQL(
-                "UPDATE {raw} t SET _deleted_in_source_at = NULL WHERE _deleted_in_source_at IS NOT NULL "
-                "AND EXISTS (SELECT 1 FROM {keys} k WHERE {match})"
-            ).format(raw=raw, keys=ident(f"_keys_{table}"), match=match))
+                "UPDATE {raw} t SET _deleted_in_source_at = NULL, _loaded_at = now(), _load_id = %s "
+                "WHERE _deleted_in_source_at IS NOT NULL AND EXISTS (SELECT 1 FROM {keys} k WHERE {match})"
+            ).format(raw=raw, keys=ident(f"_keys_{table}"), match=match), (self.load_id,))
         return deleted
 
 

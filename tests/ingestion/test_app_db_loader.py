@@ -254,6 +254,28 @@ def test_hard_deletes_are_reconciled_and_soft_deletes_carried(world):
         assert conn.execute("SELECT deleted_at IS NOT NULL FROM raw_app.scenes WHERE id = 1").fetchone()[0]
 
 
+def test_a_hard_deleted_row_that_comes_back_unchanged_lands_again(world):
+    """The marts read what landed since their last build: a returner keeping its old `_loaded_at` would stay
+    missing from every incremental fact until a full refresh."""
+    load_app_tables(world["source"], world["loader"])
+    with connect(world["source"], autocommit=True) as conn:
+        row = conn.execute("SELECT * FROM messages ORDER BY id LIMIT 1").fetchone()
+        columns = [c.name for c in conn.execute("SELECT * FROM messages LIMIT 0").description]
+        conn.execute("DELETE FROM messages WHERE id = %s", (row[0],))
+    load_app_tables(world["source"], world["loader"], reconcile=True)
+    with connect(world["owner"]) as conn:
+        gone_at = conn.execute("SELECT _loaded_at FROM raw_app.messages WHERE id = %s AND _deleted_in_source_at "
+                               "IS NOT NULL", (row[0],)).fetchone()[0]
+    with connect(world["source"], autocommit=True) as conn:
+        conn.execute(f"INSERT INTO messages ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})", row)
+    results = {r.table: r for r in load_app_tables(world["source"], world["loader"], reconcile=True)}
+    assert results["messages"].inserted == results["messages"].updated == 0  # unchanged: only the reconcile sees it
+    with connect(world["owner"]) as conn:
+        back_at, deleted = conn.execute("SELECT _loaded_at, _deleted_in_source_at FROM raw_app.messages "
+                                        "WHERE id = %s", (row[0],)).fetchone()
+    assert deleted is None and back_at > gone_at
+
+
 def test_unreachable_source_is_a_clear_error_without_the_password(world):
     from reelhouse.errors import ReelhouseError
 
