@@ -6,7 +6,9 @@ each build the way the pipeline does — so each build starts from the copy publ
 catch up. One delta also brings a late row: changed in the app but stamped 10 days back, older than the
 lookback, as a backfill or a full ingestion refresh brings it, and four tables lose a column they keep, as a
 warehouse built by an older release lacks it (they must be built in full once); another deletes a user and an
-old video of someone else in the app, which an incremental model that rebuilds only what changed must notice.
+old video of someone else in the app, which an incremental model that rebuilds only what changed must notice, and
+a view, which leaves fct_video_views with a full refresh of that fact alone (the retention curves, adjusted by the
+versions written and retired since, must rebuild its video: its newest landing goes back).
 Every incremental model is then fingerprinted, rebuilt with --full-refresh at the same clock and fingerprinted
 again.
 """
@@ -33,6 +35,8 @@ SELECTION = "config.materialized:incremental"
 NO_LOOKBACK = ("--vars", '{"incremental_lookback_hours": 0}')
 
 
+# The retention curves as dbt compiled them (the run_dbt fixture's target folder).
+CURVE_RUN_SQL = "target/compiled/reelhouse/models/reporting/content/video_retention_curve.sql"
 # When the build that wrote a row started (macro build_stamp): it differs between two builds of the same rows.
 BUILD_STAMP = "built_at"
 
@@ -51,7 +55,8 @@ def fingerprint(url: str, schema: str, table: str) -> tuple[int, str]:
 
 
 @pytest.mark.slow
-def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_database, scratch_warehouse, run_dbt):
+def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_database, scratch_warehouse, run_dbt,
+                                                                       tmp_path):
     source = fresh_database("incremental_app")
     warehouse = scratch_warehouse("incremental_warehouse")
     generate_app_world(source, users=150, days=21, seed=23, as_of=START)
@@ -60,6 +65,7 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
     clock = START
     run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", f"+{SELECTION}", *NO_LOOKBACK)
     rewritten = []  # (days the build rewrote, days held) of the tier counts, after each hourly build
+    adjusted = []  # whether the retention curves' build adjusted curves by the changed view versions alone
     publish_marts(warehouse["transformer"])
 
     for hours in STEPS_HOURS:
@@ -68,13 +74,22 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
         load_app_tables(source, warehouse["loader"])
         if hours == STEPS_HOURS[-1]:  # the last build starts from a copy that still has them
             deleted_user = _delete_a_user_and_an_old_video(source, clock)
+            # ... and the late view changes again, now: its curve, built in full by the build before, is adjusted
+            late_row = _change_a_row_with_an_old_timestamp(source, clock)
             load_app_tables(source, warehouse["loader"])
+            # A view deleted in the app leaves fct_video_views with the full refresh the pipeline pairs with a full
+            # resync: retired with no new version. It was its video's newest landing, which the curve must rebuild.
+            _hard_delete_the_newest_view_of_a_curve(source, warehouse["owner"], keep=late_row[0])
+            load_app_tables(source, warehouse["loader"], reconcile=True)
+            run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", "fct_video_views", "--full-refresh",
+                    *NO_LOOKBACK)
         if hours == STEPS_HOURS[1]:
             late_row = _change_a_row_with_an_old_timestamp(source, clock - timedelta(days=10))
             load_app_tables(source, warehouse["loader"], full_refresh=True)
             _drop_the_columns_an_older_release_lacked(warehouse["owner"])
         built = run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", f"+{SELECTION}", *NO_LOOKBACK)
         rewritten.append(_days_rewritten(warehouse["owner"], "engagement_tier_daily"))
+        adjusted.append("view_versions" in (tmp_path / CURVE_RUN_SQL).read_text())
         if hours == STEPS_HOURS[1]:  # those tables were built in full once, not failed with "column does not exist"
             assert all(f'"{table}" lacks {column}' in built for table, column in OLDER_RELEASE_LACKED), built[-3000:]
         publish_marts(warehouse["transformer"])
@@ -82,6 +97,9 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
     # The tier counts took the incremental path (rewriting the days from the first changed one) at least once, so
     # the comparison below covers it, not only full builds.
     assert any(days < held for days, held in rewritten), rewritten
+    # ... and the retention curves adjusted by the view versions written and retired since their last build, in the
+    # builds after the first publication and after the one that built them in full (the column they lacked).
+    assert adjusted == [True, False, True], adjusted
 
     listed = run_dbt(warehouse["transformer"], clock.isoformat(), "ls", "-s", SELECTION, "--resource-type", "model",
                      "--output", "json", "--output-keys", "name config", "--quiet")
@@ -100,7 +118,7 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
     rebuilt = {model: fingerprint(warehouse["owner"], *model) for model in models}
     differing = [model for model in models if incremental[model] != rebuilt[model]]
     assert not differing, {model: (incremental[model], rebuilt[model]) for model in differing}
-    with connect(warehouse["owner"]) as conn:  # the late change itself is in the published fact
+    with connect(warehouse["owner"]) as conn:  # the late change (the last one) itself is in the published fact
         assert conn.execute("SELECT watch_fraction * 100 FROM marts.fct_video_views WHERE view_id = %s",
                             (late_row[0],)).fetchone()[0] == late_row[1]
         # ... and the deletions in the engagement fact: the deleted user is gone, the video's owner has one fewer
@@ -137,6 +155,23 @@ def _change_a_row_with_an_old_timestamp(source: str, stamped: datetime) -> tuple
             "UPDATE video_progress SET watch_percentage = 100 - watch_percentage, updated_at = %s"
             " WHERE id = (SELECT min(id) FROM video_progress WHERE watch_percentage <> 50)"
             " RETURNING id, watch_percentage", (stamped,)).fetchone()
+
+
+def _hard_delete_the_newest_view_of_a_curve(source: str, owner: str, keep: int) -> int:
+    """Delete in the app the view that landed last of a video with a retention curve and other, older views, none of
+    whose views landed since."""
+    with connect(owner) as conn:
+        view_id = conn.execute(
+            f"SELECT v.view_id FROM {LIVE_SCHEMA}.fct_video_views v"  # noqa: S608
+            f" WHERE v.view_id <> %s AND v.video_id IN (SELECT video_id FROM {LIVE_SCHEMA}.video_retention_curve)"
+            f" AND v.loaded_at > (SELECT max(o.loaded_at) FROM {LIVE_SCHEMA}.fct_video_views o"
+            "  WHERE o.video_id = v.video_id AND o.view_id <> v.view_id)"
+            " AND NOT EXISTS (SELECT 1 FROM raw_app.video_progress r WHERE r.video_id = v.video_id"
+            "  AND r._loaded_at > v.loaded_at)"  # and nothing of its video landed since (a newer view)
+            " ORDER BY v.view_id LIMIT 1", (keep,)).fetchone()[0]
+    with connect(source, autocommit=True) as conn:
+        assert conn.execute("DELETE FROM video_progress WHERE id = %s", (view_id,)).rowcount == 1
+    return view_id
 
 
 def _delete_a_user_and_an_old_video(source: str, now: datetime) -> int:

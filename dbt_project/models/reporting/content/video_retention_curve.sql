@@ -1,9 +1,14 @@
-{#- Incremental: a video's curve depends only on its own views, so each run rebuilds the curves of the videos
-    with a view (or the video itself) landed since the last build, less the lookback, and retires those of videos
-    gone from the app; the other curves stay. Both reads of int_course_videos name it directly (a CTE read twice
-    is materialized whole): the changed videos come by its and fct_video_views' loaded_at indexes, their views
-    by fct_video_views' video_id index. Views hard-deleted in the app stay in fct_video_views, and so in
-    these curves, until the full resync that the pipeline pairs with a full refresh. -#}
+{#- Incremental: a video's curve depends only on its own views. Each run first adjusts the curves of the videos
+    whose views changed by the changes alone (macro versions_since_last_build): fct_video_views' versions written
+    since this model's last build add one viewer at every point up to the one they reach, those retired since take
+    one away, so a new view costs its video 21 rows, not a read of all its views. A video is rebuilt from all its
+    views instead when it has no curve yet, when it changed in int_course_videos (its creator) or when a view of it
+    was retired with no new version (a full refresh of fct_video_views dropping a view: its newest landing may go
+    back). Without that stamp (a first build, a publication this model missed) the videos with a view or the video
+    itself landed since the last build, less the lookback, are rebuilt. Videos gone from the app are retired
+    (pre-hook). Both reads of int_course_videos name it directly (a CTE read twice is materialized whole).
+    Views hard-deleted in the app stay in fct_video_views, and so in these curves, until the full resync that the
+    pipeline pairs with a full refresh. -#}
 {{ config(
     materialized='incremental',
     unique_key=['video_id', 'position_pct'],
@@ -19,10 +24,94 @@
 ) }}
 
 {% set incremental = incremental_with_columns(['video_id', 'views_loaded_at']) %}
+{% set since = versions_since_last_build() if incremental else none %}
 
 with
 
-{% if incremental %}
+{% if since %}
+
+    view_versions as (
+
+        -- fct_video_views' versions written since this model's last build (+1) and retired since (-1): one written
+        -- and retired since cancels out.
+        select
+            video_id,
+            view_id,
+            is_completed,
+            watch_fraction,
+            loaded_at,
+            1 as sign
+        from {{ versioned_store(ref('fct_video_views')) }}
+        where built_at > cast('{{ since }}' as timestamp with time zone)
+
+        union all
+
+        select
+            video_id,
+            view_id,
+            is_completed,
+            watch_fraction,
+            cast(null as timestamp with time zone) as loaded_at,
+            -1 as sign
+        from {{ versioned_store(ref('fct_video_views')) }}
+        where retired_at > cast('{{ since }}' as timestamp with time zone)
+
+    ),
+
+    rebuilt_videos as (
+
+        -- Rebuilt from all their views: the videos that changed in int_course_videos, those with no curve yet, and
+        -- those with a view retired and not written again.
+        select course_videos.video_id
+        from {{ ref('int_course_videos') }} as course_videos
+        where course_videos.loaded_at >= {{ incremental_lower_bound('views_loaded_at') }}
+
+        union
+
+        select view_versions.video_id
+        from view_versions
+        where
+            not exists (
+                select 1 from {{ this }} as built
+                where built.video_id = view_versions.video_id
+            )
+
+        union
+
+        select retired.video_id
+        from view_versions as retired
+        where
+            retired.sign = -1
+            and not exists (
+                select 1 from view_versions as written
+                where
+                    written.sign = 1
+                    and written.view_id = retired.view_id
+                    and written.video_id = retired.video_id
+            )
+
+    ),
+
+    changed_videos as (
+
+        select rebuilt_videos.video_id
+        from rebuilt_videos
+
+    ),
+
+    adjusted_videos as (
+
+        select view_versions.video_id
+        from view_versions
+
+        except
+
+        select rebuilt_videos.video_id
+        from rebuilt_videos
+
+    ),
+
+{% elif incremental %}
 
     changed_videos as (
 
@@ -42,16 +131,36 @@ with
 
 views as (
 
+    -- One row per view of the rebuilt videos (every video on a full build), weight 1.
     select
         fct_video_views.video_id,
         course_videos.creator_id,
         fct_video_views.watch_fraction,
         fct_video_views.is_completed,
+        1 as weight,
         fct_video_views.loaded_at
     from {{ ref('fct_video_views') }} as fct_video_views
     inner join {{ ref('int_course_videos') }} as course_videos on fct_video_views.video_id = course_videos.video_id
     {% if incremental %}
         where fct_video_views.video_id in (select changed_videos.video_id from changed_videos)
+    {% endif %}
+
+    {% if since %}
+
+        union all
+
+        -- The view versions of the adjusted videos, weight +1 written / -1 retired, under their built creator.
+        select
+            view_versions.video_id,
+            built.creator_id,
+            view_versions.watch_fraction,
+            view_versions.is_completed,
+            view_versions.sign as weight,
+            view_versions.loaded_at
+        from view_versions
+        inner join {{ this }} as built on view_versions.video_id = built.video_id and built.position_pct = 0
+        where view_versions.video_id in (select adjusted_videos.video_id from adjusted_videos)
+
     {% endif %}
 
 ),
@@ -77,8 +186,39 @@ view_reach as (
             when is_completed then 20
             when watch_fraction * 100 >= 0 then least(floor(watch_fraction * 100 / 5), 20)
         end as point_index,
+        weight,
         loaded_at
     from views
+
+    {% if since %}
+
+        union all
+
+        -- The adjusted videos' curves as built, turned back into views per last point reached: at point p those
+        -- remaining there less those remaining at the next point, at 100 those remaining; no point, the views
+        -- that never reached 0.
+        select
+            video_id,
+            creator_id,
+            cast(position_pct / 5 as integer) as point_index,
+            viewers_remaining
+            - coalesce(lead(viewers_remaining) over (partition by video_id order by position_pct), 0) as weight,
+            views_loaded_at as loaded_at
+        from {{ this }}
+        where video_id in (select adjusted_videos.video_id from adjusted_videos)
+
+        union all
+
+        select
+            video_id,
+            creator_id,
+            cast(null as integer) as point_index,
+            total_views - viewers_remaining as weight,
+            views_loaded_at as loaded_at
+        from {{ this }}
+        where position_pct = 0 and video_id in (select adjusted_videos.video_id from adjusted_videos)
+
+    {% endif %}
 
 ),
 
@@ -88,7 +228,7 @@ last_point_reached as (
         video_id,
         creator_id,
         point_index,
-        count(*) as views,
+        sum(weight) as views,
         max(loaded_at) as loaded_at
     from view_reach
     group by video_id, creator_id, point_index
