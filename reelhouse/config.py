@@ -106,6 +106,8 @@ class Settings:
     # resource share one endpoint (GET /v1/<resource>), so 20 keeps under it and leaves the account room.
     stripe_listers: int = 4
     stripe_requests_per_second: float = 20.0
+    # dbt's threads: the models and tests it runs at once (dbt_project/profiles.yml reads it through dbt_env).
+    dbt_threads: int = 2
     # The local Dagster instance's folder (orchestration/lib/instance.py); None: `dagster` in the state folder.
     dagster_home: Path | None = None
     # The schedules' crons (UTC), checked here like every setting.
@@ -430,6 +432,7 @@ def get_settings() -> Settings:
         stripe_retry_budget_seconds=env.number("STRIPE_RETRY_BUDGET_SECONDS", 600.0, 1, 3600, "seconds"),
         stripe_listers=env.integer("STRIPE_LISTERS", 4, 1, 16, "listers"),
         stripe_requests_per_second=env.number("STRIPE_REQUESTS_PER_SECOND", 20.0, 1, 1000, "requests a second"),
+        dbt_threads=env.integer("DBT_THREADS", 2, 1, 32, "threads"),
         dagster_home=env.folder("DAGSTER_HOME", home / "dagster"),
         hourly_refresh_cron=env.cron("HOURLY_REFRESH_CRON", "0 * * * *"),
         weekly_report_cron=env.cron("WEEKLY_REPORT_CRON", "0 8 * * 1"),

@@ -52,6 +52,7 @@ BAD_VALUES = {
     "STRIPE_RETRY_BUDGET_SECONDS": ("0", "a number of seconds"),
     "STRIPE_LISTERS": ("4.5", "a whole number of listers from 1 to 16"),
     "STRIPE_REQUESTS_PER_SECOND": ("0.5", "a number of requests a second from 1 to 1000"),
+    "DBT_THREADS": ("0", "a whole number of threads from 1 to 32"),
 }
 SECRET_TEXT = re.compile(r"s3cret[-\w]*")
 

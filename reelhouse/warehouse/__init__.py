@@ -81,4 +81,5 @@ def dbt_env(role: str = "transformer", settings: Settings | None = None, *, url:
         "REELHOUSE_DBT_PASSWORD": parsed.password or "",
         "REELHOUSE_DBT_DBNAME": parsed.database or WAREHOUSE_DB,
         "REELHOUSE_DBT_TARGET": target,
+        "REELHOUSE_DBT_THREADS": str(settings.dbt_threads),
     }
