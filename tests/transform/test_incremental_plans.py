@@ -43,12 +43,13 @@ MODELS = {
                                 [("credit_transactions", "_loaded_at"), ("credit_transactions", "user_id")],
                                 {"credit_transactions", "fct_credit_transactions"}),
     # The view versions written and retired since its last build, by fct_video_views' built_at and retired_at
-    # indexes, and the videos changed by landing time; the views of the videos rebuilt in full by video.
-    # int_course_videos (a table of one row per course video, rebuilt in full every run) may be joined by a scan
-    # where it is small.
+    # indexes, and the videos changed by landing time; the views of the videos rebuilt in full by video, the curves
+    # as built by video (not by a walk of the store's built_at index). int_course_videos (a table of one row per
+    # course video, rebuilt in full every run) may be joined by a scan where it is small.
     "video_retention_curve": ("views_loaded_at",
                               [("fct_video_views", "built_at"), ("fct_video_views", "retired_at"),
-                               ("int_course_videos", "loaded_at"), ("fct_video_views", "video_id")],
+                               ("int_course_videos", "loaded_at"), ("fct_video_views", "video_id"),
+                               ("video_retention_curve", "video_id")],
                               {"fct_video_views", "video_retention_curve"}),
 }
 

@@ -8,7 +8,9 @@
     itself landed since the last build, less the lookback, are rebuilt. Videos gone from the app are retired
     (pre-hook). Both reads of int_course_videos name it directly (a CTE read twice is materialized whole).
     Views hard-deleted in the app stay in fct_video_views, and so in these curves, until the full resync that the
-    pipeline pairs with a full refresh. -#}
+    pipeline pairs with a full refresh. The curves as built are read from the store's current versions (what this
+    model's view shows in the build schema) by its (video_id, position_pct) index: through the view, whose watermark
+    the planner cannot see, it scanned the store's built_at index instead. -#}
 {{ config(
     materialized='incremental',
     unique_key=['video_id', 'position_pct'],
@@ -72,8 +74,8 @@ with
         from view_versions
         where
             not exists (
-                select 1 from {{ this }} as built
-                where built.video_id = view_versions.video_id
+                select 1 from {{ versioned_store(this) }} as built
+                where built.video_id = view_versions.video_id and built.retired_at is null
             )
 
         union
@@ -158,7 +160,11 @@ views as (
             view_versions.sign as weight,
             view_versions.loaded_at
         from view_versions
-        inner join {{ this }} as built on view_versions.video_id = built.video_id and built.position_pct = 0
+        inner join {{ versioned_store(this) }} as built
+            on
+                view_versions.video_id = built.video_id
+                and built.position_pct = 0
+                and built.retired_at is null
         where view_versions.video_id in (select adjusted_videos.video_id from adjusted_videos)
 
     {% endif %}
@@ -204,8 +210,8 @@ view_reach as (
             viewers_remaining
             - coalesce(lead(viewers_remaining) over (partition by video_id order by position_pct), 0) as weight,
             views_loaded_at as loaded_at
-        from {{ this }}
-        where video_id in (select adjusted_videos.video_id from adjusted_videos)
+        from {{ versioned_store(this) }}
+        where retired_at is null and video_id in (select adjusted_videos.video_id from adjusted_videos)
 
         union all
 
@@ -215,8 +221,11 @@ view_reach as (
             cast(null as integer) as point_index,
             total_views - viewers_remaining as weight,
             views_loaded_at as loaded_at
-        from {{ this }}
-        where position_pct = 0 and video_id in (select adjusted_videos.video_id from adjusted_videos)
+        from {{ versioned_store(this) }}
+        where
+            retired_at is null
+            and position_pct = 0
+            and video_id in (select adjusted_videos.video_id from adjusted_videos)
 
     {% endif %}
 
