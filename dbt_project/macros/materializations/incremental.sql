@@ -9,13 +9,18 @@
     table move together: in the build schema the watermark is 'infinity' (the latest versions), in `marts` the
     published build's stamp (reelhouse/warehouse/marts.py).
 
-    A build never updates a row's data or deletes it: it builds the model's SQL into a temporary table, sets
+    A build never updates a row's data or deletes it: it builds the model's SQL into a temporary table; sets
     `retired_at` = its stamp (macro build_stamp) on the current versions with a key it rebuilt (`unique_key`;
-    merge and delete+insert alike), inserts the new versions (`built_at` = the same stamp), and the model's
-    retire_vanished_entities pre-hook retires the versions of entities gone from the app. A full refresh (or a
-    first build of an existing store after the model's SQL changed) retires every current version and inserts all
-    rows: the store table is never dropped nor renamed (a DROP ... CASCADE would take the readers' views along).
-    Publishing deletes the versions retired at or before the watermark it publishes.
+    merge and delete+insert alike: a key may hold several rows) that no new row repeats; drops from the temporary
+    table the rows identical to a current version (every column but `built_at`: macro versioned_same_as_current);
+    and inserts the rest as new versions (`built_at` = the same stamp). The model's retire_vanished_entities
+    pre-hook retires the versions of entities gone from the app. So an hour that re-merges its margin's rows
+    unchanged writes nothing, and the models counting their inputs' new versions (versions_since_last_build) see
+    only real changes. A full refresh (or a first build of an existing store after the model's SQL changed) does
+    the same over every current version: it retires those no new row repeats and inserts the rest, so a rebuild
+    that changes nothing writes nothing. The store table is never dropped nor renamed (a DROP ... CASCADE would
+    take the readers' views along). Publishing deletes the versions retired at or before the watermark it
+    publishes.
 
     `{{ this }}` in the model SQL is the view, so what a model reads back from its own relation (its newest
     `loaded_at`, the days it built) is the latest versions; introspection of columns (incremental_with_columns)
@@ -62,6 +67,20 @@
     {%- set name = store.identifier[:40] ~ '_' ~ local_md5(definition)[:16] -%}
     create {{ 'unique' if unique }} index if not exists "{{ name }}" on {{ store }} ({{ columns | join(', ') }})
     {%- if where %} where {{ where }}{% endif %}
+{%- endmacro %}
+
+{#- The condition that a row of `new_versions` (the build's temporary table) equals `versions` (a current version
+    in the store) in every column but built_at. json has no equality operator: compared as jsonb. -#}
+{% macro versioned_same_as_current(columns, keys) -%}
+    {%- set compared = [] -%}
+    {%- for column in columns if column.name != 'built_at' -%}
+        {%- set cast = '::jsonb' if column.dtype | lower == 'json' else '' -%}
+        {%- do compared.append((adapter.quote(column.name), cast)) -%}
+    {%- endfor -%}
+    {%- for key in keys %}versions.{{ key }} = new_versions.{{ key }} and {% endfor -%}
+    ({% for name, cast in compared %}versions.{{ name }}{{ cast }}{{ ', ' if not loop.last }}{% endfor %})
+    is not distinct from
+    ({% for name, cast in compared %}new_versions.{{ name }}{{ cast }}{{ ', ' if not loop.last }}{% endfor %})
 {%- endmacro %}
 
 {% macro versioned_view_sql(view, store, watermark, columns) -%}
@@ -141,7 +160,8 @@
 
     {#- The model's SQL, into a temporary table (a contract is checked here: dbt's create_table_as). -#}
     {%- do run_query(get_create_table_as_sql(True, temp_relation, sql)) -%}
-    {%- set columns = adapter.get_columns_in_relation(temp_relation) | map(attribute='name') | list -%}
+    {%- set built_columns = adapter.get_columns_in_relation(temp_relation) -%}
+    {%- set columns = built_columns | map(attribute='name') | list -%}
     {%- if 'built_at' not in columns -%}
         {%- do exceptions.raise_compiler_error(this ~ ': a versioned incremental model stamps built_at') -%}
     {%- endif -%}
@@ -162,13 +182,20 @@
         {%- if on_schema_change != 'ignore' -%}
             {%- do process_schema_changes(on_schema_change, temp_relation, existing_store) -%}
         {%- endif -%}
+        {%- set same = versioned_same_as_current(built_columns, keys) -%}
+        {#- The planner needs the build's size to look its keys up by the current versions' key index. -#}
+        {%- do run_query('analyze ' ~ temp_relation) -%}
         {%- set build_sql -%}
             update {{ store }} as versions
             set retired_at = {{ stamp }}
             where versions.retired_at is null
             {%- if not full_refresh_mode %}
                 and ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ temp_relation }})
-            {%- endif %};
+            {%- endif %}
+                and not exists (select from {{ temp_relation }} as new_versions where {{ same }});
+            delete from {{ temp_relation }} as new_versions
+            using {{ store }} as versions
+            where versions.retired_at is null and {{ same }};
             insert into {{ store }} ({{ quoted | join(', ') }})
             select {{ quoted | join(', ') }}
             from {{ temp_relation }}
