@@ -14,8 +14,9 @@ free port, then:
      and the SDK listing is a sample (`--sdk-sample`, default 2,000 of each resource);
   3. moves every landing and build time a day back (as a warehouse that has run for a day has them:
      back_date_history), then advances the world by one hour (app database + Stripe account, as `reelhouse demo
-     advance` does) and runs `hourly_refresh`, `1 + --runs` times: the first settles (it re-merges the bulk load,
-     whose newest rows are inside the incremental facts' one-hour margin), the others are the steady state.
+     advance` does) and runs `hourly_refresh`, `1 + --runs` times: the first settles (it re-reads the bulk load,
+     whose newest rows are inside the incremental facts' one-hour margin, though it writes only the rows that
+     changed), the others are the steady state.
 Each run is split by step from the run's STEP_START / STEP_SUCCESS events (ingestion, dbt_models,
 checks, publish); the dbt step is split further from dbt's run_results.json (dbt's own elapsed time vs
 process start-up and parsing; slowest nodes). SUPERSET_URL points at a free port where nothing listens,
