@@ -39,8 +39,8 @@
     {%- endset -%}
     {%- set read_from = relation -%}
     {%- set columns_of = relation -%}
-    {%- if execute and relation is not string and model.resource_type == 'model'
-        and model.config.materialized == 'incremental' -%}
+    {%- set on_table = execute and relation is not string and model.resource_type == 'model' -%}
+    {%- if on_table and model.config.materialized == 'incremental' -%}
         {%- set store = versioned_store(relation) -%}
         {%- if adapter.get_relation(store.database, store.schema, store.identifier) is not none -%}
             {%- set read_from = '(select ' ~ column ~ ' from ' ~ store
@@ -48,7 +48,7 @@
             {%- set columns_of = store -%}
         {%- endif -%}
     {%- endif -%}
-    {%- set literal = execute and relation is not string and model.resource_type == 'model'
+    {%- set literal = on_table
         and column in adapter.get_columns_in_relation(columns_of) | map(attribute='name') | list -%}
     {%- if literal and since_last_build -%}
         {%- set log = versioned_build_log() -%}

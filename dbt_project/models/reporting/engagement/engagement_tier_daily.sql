@@ -78,29 +78,8 @@ spells as (
 
 all_moves as (
 
-    -- +1 on the day a spell starts, -1 on the day it ends; a move before the calendar counts on its first day, one
-    -- after the reporting date not at all.
-    select
-        spells.population,
-        spells.creator_id,
-        spells.engagement_tier,
-        greatest(spells.valid_from, bounds.first_day) as date_day,
-        1 as entered
-    from spells
-    cross join bounds
-    where spells.valid_from <= bounds.last_day
-
-    union all
-
-    select
-        spells.population,
-        spells.creator_id,
-        spells.engagement_tier,
-        greatest(spells.valid_to, bounds.first_day) as date_day,
-        -1 as entered
-    from spells
-    cross join bounds
-    where spells.valid_to <= bounds.last_day
+    -- Every spell's moves; one after the reporting date does not count.
+    {{ spell_moves('spells', through='bounds.last_day') }}
 
 ),
 
@@ -196,27 +175,7 @@ all_moves as (
     changed_moves as (
 
         -- The moves those versions make on the days already built; later days are counted afresh below.
-        select
-            changed_versions.population,
-            changed_versions.creator_id,
-            changed_versions.engagement_tier,
-            greatest(changed_versions.valid_from, bounds.first_day) as date_day,
-            changed_versions.sign as entered
-        from changed_versions
-        cross join bounds
-        where changed_versions.valid_from <= {{ built_through }}
-
-        union all
-
-        select
-            changed_versions.population,
-            changed_versions.creator_id,
-            changed_versions.engagement_tier,
-            greatest(changed_versions.valid_to, bounds.first_day) as date_day,
-            -1 * changed_versions.sign as entered
-        from changed_versions
-        cross join bounds
-        where changed_versions.valid_to <= {{ built_through }}
+        {{ spell_moves('changed_versions', through=built_through, sign_column='sign') }}
 
     ),
 
@@ -279,27 +238,7 @@ all_moves as (
     new_day_moves as (
 
         -- Spells entering and leaving on the calendar days added since the last build.
-        select
-            spells.population,
-            spells.creator_id,
-            spells.engagement_tier,
-            spells.valid_from as date_day,
-            1 as entered
-        from spells
-        cross join bounds
-        where spells.valid_from > {{ built_through }} and spells.valid_from <= bounds.last_day
-
-        union all
-
-        select
-            spells.population,
-            spells.creator_id,
-            spells.engagement_tier,
-            spells.valid_to as date_day,
-            -1 as entered
-        from spells
-        cross join bounds
-        where spells.valid_to > {{ built_through }} and spells.valid_to <= bounds.last_day
+        {{ spell_moves('spells', through='bounds.last_day', after=built_through) }}
 
     ),
 
