@@ -85,6 +85,38 @@
     = cast(row(new_versions.{{ compared | join(', new_versions.') }}) as text)
 {%- endmacro %}
 
+{#- A build over an existing store: retire the current versions (with a key in `new_versions`, or all of them on a
+    full refresh) that no row of `new_versions` repeats, drop from `new_versions` the rows a current version holds
+    already, insert the rest. `columns`: `new_versions`' columns (adapter.get_columns_in_relation). -#}
+{% macro versioned_merge_sql(store, new_versions, keys, columns, stamp, full_refresh) -%}
+    {%- set same = versioned_same_as_current(columns, keys) -%}
+    {%- set quoted = [] -%}
+    {%- for column in columns -%}
+        {%- do quoted.append(adapter.quote(column.name)) -%}
+    {%- endfor -%}
+    update {{ store }} as versions
+    set retired_at = {{ stamp }}
+    where versions.retired_at is null
+    {%- if not full_refresh %}
+        and ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ new_versions }})
+    {%- endif %}
+        and not exists (select from {{ new_versions }} as new_versions where {{ same }});
+    {#- Read by the keys the build holds (the store's key index), then hashed on the rows' text. #}
+    delete from {{ new_versions }} as new_versions
+    where exists (
+        select from {{ store }} as versions
+        where versions.retired_at is null
+        {%- if not full_refresh %}
+            and ({% for key in keys %}versions.{{ key }}{{ ', ' if not loop.last }}{% endfor %})
+            in (select {{ keys | join(', ') }} from {{ new_versions }})
+        {%- endif %}
+            and {{ same }}
+    );
+    insert into {{ store }} ({{ quoted | join(', ') }})
+    select {{ quoted | join(', ') }}
+    from {{ new_versions }}
+{%- endmacro %}
+
 {% macro versioned_view_sql(view, store, watermark, columns) -%}
     create or replace view {{ view }} as
     select {% for column in columns %}versions.{{ adapter.quote(column) }}{{ ', ' if not loop.last }}{% endfor %}
@@ -167,10 +199,6 @@
     {%- if 'built_at' not in columns -%}
         {%- do exceptions.raise_compiler_error(this ~ ': a versioned incremental model stamps built_at') -%}
     {%- endif -%}
-    {%- set quoted = [] -%}
-    {%- for column in columns -%}
-        {%- do quoted.append(adapter.quote(column)) -%}
-    {%- endfor -%}
 
     {%- if existing_store is none -%}
         {%- set build_sql -%}
@@ -184,32 +212,10 @@
         {%- if on_schema_change != 'ignore' -%}
             {%- do process_schema_changes(on_schema_change, temp_relation, existing_store) -%}
         {%- endif -%}
-        {%- set same = versioned_same_as_current(built_columns, keys) -%}
         {#- The planner needs the build's size to look its keys up by the current versions' key index. -#}
         {%- do run_query('analyze ' ~ temp_relation) -%}
-        {%- set build_sql -%}
-            update {{ store }} as versions
-            set retired_at = {{ stamp }}
-            where versions.retired_at is null
-            {%- if not full_refresh_mode %}
-                and ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ temp_relation }})
-            {%- endif %}
-                and not exists (select from {{ temp_relation }} as new_versions where {{ same }});
-            {#- Read by the keys the build holds (the store's key index), then hashed on the rows' text. -#}
-            delete from {{ temp_relation }} as new_versions
-            where exists (
-                select from {{ store }} as versions
-                where versions.retired_at is null
-                {%- if not full_refresh_mode %}
-                    and ({% for key in keys %}versions.{{ key }}{{ ', ' if not loop.last }}{% endfor %})
-                    in (select {{ keys | join(', ') }} from {{ temp_relation }})
-                {%- endif %}
-                    and {{ same }}
-            );
-            insert into {{ store }} ({{ quoted | join(', ') }})
-            select {{ quoted | join(', ') }}
-            from {{ temp_relation }}
-        {%- endset -%}
+        {%- set build_sql = versioned_merge_sql(store, temp_relation, keys, built_columns, stamp,
+                                                full_refresh_mode) -%}
     {%- endif -%}
 
     {%- call statement('main') -%}
