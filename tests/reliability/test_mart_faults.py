@@ -20,7 +20,7 @@ from dagster import AssetKey
 
 from orchestration.defs.publish.assets import PUBLISHED_MARTS
 from orchestration.lib.dbt_project import DBT_PROJECT_DIR
-from reelhouse.warehouse import admin_url, connect, dbt_env, role_url
+from reelhouse.warehouse import admin_url, app_db_url, connect, dbt_env, role_url
 from reelhouse.warehouse.marts import publish_marts
 
 ANALYSTS = 10
@@ -33,6 +33,9 @@ def _oid(table: str) -> int:
 
 def test_a_model_failing_mid_build_publishes_nothing_and_skips_downstream(run_hourly):
     assert run_hourly().success
+    with connect(app_db_url(), autocommit=True) as conn:  # a call touched in the app: the next run writes its version
+        conn.execute("UPDATE api_usage_metrics SET updated_at = now()"
+                     " WHERE id = (SELECT max(id) FROM api_usage_metrics)")
     published = {mart: _oid(f"marts.{mart}") for mart in ("quiz_performance", "mrr_daily")}
     with connect(admin_url(), autocommit=True) as conn:  # permissions drift: one staging model cannot read its source
         conn.execute("REVOKE SELECT ON raw_app.quizzes FROM transformer")
