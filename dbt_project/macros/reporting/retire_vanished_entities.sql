@@ -3,7 +3,8 @@
     otherwise leave: their `retired_at` becomes this build's stamp in the model's store table (macro versioned_store,
     macros/materializations/incremental.sql), so the build schema's view stops showing them at once and the live one
     when this build is published. A per-day model passes its `day_column`: every entity has a row on the newest day,
-    so only that day is read. Nothing on a full build: that one retires every current version. -#}
+    so only that day is read. Nothing on a full build: that one retires every current version that no rebuilt row
+    repeats. -#}
 
 {% macro retire_vanished_entities(key, entities, day_column=none) -%}
     {%- if is_incremental() -%}
