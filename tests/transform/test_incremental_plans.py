@@ -80,6 +80,12 @@ def _plan_nodes(plan: dict):
         yield from _plan_nodes(child)
 
 
+def _planned_nodes(conn, sql: str) -> list[dict]:
+    """Every node of the plan PostgreSQL makes for `sql` (EXPLAIN, not run)."""
+    plan = conn.execute(f"EXPLAIN (FORMAT JSON) {sql}").fetchone()[0]
+    return list(_plan_nodes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]))
+
+
 def test_merge_facts_reach_what_landed_by_index(fresh_database, scratch_warehouse, run_dbt, tmp_path):
     source = fresh_database("plans_app")
     warehouse = scratch_warehouse("plans_warehouse")
@@ -115,9 +121,7 @@ def test_merge_facts_reach_what_landed_by_index(fresh_database, scratch_warehous
             assert "is_incremental" not in compiled[model]  # compiled, not raw Jinja
             for name, sql in ((model, compiled[model]),
                               (f"{model}'s lower bound", f'select max({bound_column}) from {BUILD_SCHEMA}."{model}"')):
-                plan = conn.execute(f"EXPLAIN (FORMAT JSON) {sql}").fetchone()[0]
-                plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-                nodes = list(_plan_nodes(plan))
+                nodes = _planned_nodes(conn, sql)
                 scanned = {node["Relation Name"] for node in nodes if node["Node Type"] == "Seq Scan"}
                 indexed = {index_columns[node["Index Name"]] for node in nodes if "Index Name" in node}
                 if scanned & never_scanned:
@@ -171,8 +175,7 @@ def test_a_rebuilt_key_of_many_rows_is_matched_by_hash_and_read_by_its_keys(scra
     problems = []
     with connect(url) as conn:
         for verb in ("update", "delete"):
-            plan = conn.execute(f"EXPLAIN (FORMAT JSON) {statements[verb]}").fetchone()[0]
-            nodes = list(_plan_nodes((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]))
+            nodes = _planned_nodes(conn, statements[verb])
             if filtered := [node["Join Filter"] for node in nodes if "Join Filter" in node]:
                 problems.append(f"{verb}: rows compared after the join: {filtered}")
             if not any("::text" in node.get("Hash Cond", "") for node in nodes):

@@ -83,7 +83,8 @@ def test_each_incremental_table_is_held_once(fresh_database, scratch_warehouse, 
 
     run_dbt(url, clock.isoformat(), "run", "-s", f"+{SELECTION}", "--full-refresh")
     with connect(warehouse["owner"]) as conn:  # a rebuild of the same world writes no version: every row is the same
-        written = {model: (_counts(conn, model)["written_since"], _counts(conn, model)["retired"]) for model in models}
+        counts = {model: _counts(conn, model) for model in models}
+        written = {model: (counts[model]["written_since"], counts[model]["retired"]) for model in models}
         assert written == dict.fromkeys(models, (0, 0)), written
     publish_marts(url)
 

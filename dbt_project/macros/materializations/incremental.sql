@@ -70,16 +70,12 @@
 {%- endmacro %}
 
 {#- The condition that a row of `new_versions` (the build's temporary table) equals `versions` (a current version
-    in the store) in every column but built_at: the key, then the other columns as one row's text. Text equality,
-    unlike `is not distinct from`, is hashable: compared column by column, a key holding many rows (a day of
-    engagement_tier_daily: every creator's tiers) joined them all pairwise (27 s an hour at 100,000 users). The
-    text of a row is its values' text, nulls included, so equal rows give equal text; values equal but written
-    differently (numeric 1.0 and 1.00) count as a change, which costs a version, never a row. -#}
-{% macro versioned_same_as_current(columns, keys) -%}
-    {%- set compared = [] -%}
-    {%- for column in columns if column.name != 'built_at' -%}
-        {%- do compared.append(adapter.quote(column.name)) -%}
-    {%- endfor -%}
+    in the store) in every column but built_at (`compared`: those columns, quoted): the key, then the other columns
+    as one row's text. Text equality, unlike `is not distinct from`, is hashable: compared column by column, a key
+    holding many rows (a day of engagement_tier_daily: every creator's tiers) joined them all pairwise (27 s an hour
+    at 100,000 users). The text of a row is its values' text, nulls included, so equal rows give equal text; values
+    equal but written differently (numeric 1.0 and 1.00) count as a change, which costs a version, never a row. -#}
+{% macro versioned_same_as_current(compared, keys) -%}
     {%- for key in keys %}versions.{{ key }} = new_versions.{{ key }} and {% endfor -%}
     cast(row(versions.{{ compared | join(', versions.') }}) as text)
     = cast(row(new_versions.{{ compared | join(', new_versions.') }}) as text)
@@ -89,27 +85,24 @@
     full refresh) that no row of `new_versions` repeats, drop from `new_versions` the rows a current version holds
     already, insert the rest. `columns`: `new_versions`' columns (adapter.get_columns_in_relation). -#}
 {% macro versioned_merge_sql(store, new_versions, keys, columns, stamp, full_refresh) -%}
-    {%- set same = versioned_same_as_current(columns, keys) -%}
     {%- set quoted = [] -%}
     {%- for column in columns -%}
         {%- do quoted.append(adapter.quote(column.name)) -%}
     {%- endfor -%}
+    {%- set same = versioned_same_as_current(quoted | reject('equalto', adapter.quote('built_at')) | list, keys) -%}
+    {#- The current versions of the keys the build holds, read by the store's key index. -#}
+    {%- set rebuilt_key = '' if full_refresh else 'and (versions.' ~ keys | join(', versions.') ~ ') in (select '
+        ~ keys | join(', ') ~ ' from ' ~ new_versions ~ ')' -%}
     update {{ store }} as versions
     set retired_at = {{ stamp }}
     where versions.retired_at is null
-    {%- if not full_refresh %}
-        and ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ new_versions }})
-    {%- endif %}
+        {{ rebuilt_key }}
         and not exists (select from {{ new_versions }} as new_versions where {{ same }});
-    {#- Read by the keys the build holds (the store's key index), then hashed on the rows' text. #}
     delete from {{ new_versions }} as new_versions
     where exists (
         select from {{ store }} as versions
         where versions.retired_at is null
-        {%- if not full_refresh %}
-            and ({% for key in keys %}versions.{{ key }}{{ ', ' if not loop.last }}{% endfor %})
-            in (select {{ keys | join(', ') }} from {{ new_versions }})
-        {%- endif %}
+            {{ rebuilt_key }}
             and {{ same }}
     );
     insert into {{ store }} ({{ quoted | join(', ') }})
