@@ -411,8 +411,9 @@ class AppTableLoader:
     def _reconcile_deletes(self, table: str, primary_key: list[str]) -> int:
         """Mark raw rows whose key is gone from the source (a hard delete), and unmark returners.
 
-        A returner lands again (`_loaded_at`, `_load_id` of this load) even when unchanged: the marts that read
-        what landed since their last build would otherwise never see it come back.
+        Both land again (`_loaded_at`, `_load_id` of this load): a deletion and a return are changes, and the
+        marts that rebuild only what landed since their last build (reading the base_ staging models, which keep
+        deleted rows) would otherwise never see a row go or come back.
         """
         ident = sql.Identifier
         keys = sql.SQL(", ").join(map(ident, primary_key))
@@ -429,9 +430,9 @@ class AppTableLoader:
                 _write_in_blocks(copy_in, copy_out)
             match = sql.SQL(" AND ").join(sql.SQL("k.{c} = t.{c}").format(c=ident(p)) for p in primary_key)
             cur.execute(sql.SQL(
-                "UPDATE {raw} t SET _deleted_in_source_at = now() WHERE _deleted_in_source_at IS NULL "
-                "AND NOT EXISTS (SELECT 1 FROM {keys} k WHERE {match})"
-            ).format(raw=raw, keys=ident(f"_keys_{table}"), match=match))
+                "UPDATE {raw} t SET _deleted_in_source_at = now(), _loaded_at = now(), _load_id = %s "
+                "WHERE _deleted_in_source_at IS NULL AND NOT EXISTS (SELECT 1 FROM {keys} k WHERE {match})"
+            ).format(raw=raw, keys=ident(f"_keys_{table}"), match=match), (self.load_id,))
             deleted = cur.rowcount
             cur.execute(sql.SQL(
                 "UPDATE {raw} t SET _deleted_in_source_at = NULL, _loaded_at = now(), _load_id = %s "

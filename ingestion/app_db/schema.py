@@ -77,8 +77,9 @@ def create_raw_table(conn: psycopg.Connection, schema: str, table: str, columns:
 
 
 # Raw columns a mart's incremental run looks rows up by, beyond `_loaded_at`: fct_credit_transactions recomputes
-# the running balance of every user with an entry landed since its last build, from all of that user's entries.
-READ_BY_MARTS = {"credit_transactions": ("user_id",)}
+# the running balance of every user with an entry landed since its last build, from all of that user's entries;
+# scene_iteration_outcomes recounts the edits of every scene with an edit (or the scene) landed since.
+READ_BY_MARTS = {"credit_transactions": ("user_id",), "scene_iterations": ("scene_id",)}
 
 
 def ensure_raw_indexes(conn: psycopg.Connection, schema: str, table: str, primary_key: list[str],

@@ -239,7 +239,11 @@ def test_two_runs_at_once_load_each_row_once(world):
 
 
 def test_hard_deletes_are_reconciled_and_soft_deletes_carried(world):
+    """A hard delete is marked in raw and lands (its `_loaded_at` moves): the marts rebuilding what landed since
+    their last build see it through the base_ staging models."""
     load_app_tables(world["source"], world["loader"])
+    with connect(world["owner"]) as conn:
+        landed_before = conn.execute("SELECT max(_loaded_at) FROM raw_app.project_memory").fetchone()[0]
     with connect(world["source"], autocommit=True) as conn:
         victim = conn.execute("SELECT id FROM project_memory WHERE source_asset_id IS NULL AND id NOT IN "
                               "(SELECT source_asset_id FROM project_memory WHERE source_asset_id IS NOT NULL) "
@@ -249,8 +253,8 @@ def test_hard_deletes_are_reconciled_and_soft_deletes_carried(world):
     results = {r.table: r for r in load_app_tables(world["source"], world["loader"], reconcile=True)}
     assert results["project_memory"].deleted == 1
     with connect(world["owner"]) as conn:
-        assert conn.execute("SELECT _deleted_in_source_at IS NOT NULL FROM raw_app.project_memory WHERE id = %s",
-                            (victim,)).fetchone()[0]
+        assert conn.execute("SELECT _deleted_in_source_at IS NOT NULL AND _loaded_at > %s"
+                            " FROM raw_app.project_memory WHERE id = %s", (landed_before, victim)).fetchone()[0]
         assert conn.execute("SELECT deleted_at IS NOT NULL FROM raw_app.scenes WHERE id = 1").fetchone()[0]
 
 

@@ -6,9 +6,10 @@ each build the way the pipeline does — so each build starts from the copy publ
 catch up. One delta also brings a late row: changed in the app but stamped 10 days back, older than the
 lookback, as a backfill or a full ingestion refresh brings it, and four tables lose a column they keep, as a
 warehouse built by an older release lacks it (they must be built in full once); another deletes a user and an
-old video of someone else in the app, which an incremental model that rebuilds only what changed must notice, and
-a view, which leaves fct_video_views with a full refresh of that fact alone (the retention curves, adjusted by the
-versions written and retired since, must rebuild its video: its newest landing goes back).
+old video of someone else in the app, a scene and an edit of another scene, which an incremental model that
+rebuilds only what changed must notice, and a view, which leaves fct_video_views with a full refresh of that
+fact alone (the retention curves, adjusted by the versions written and retired since, must rebuild its video: its
+newest landing goes back).
 Every incremental model is then fingerprinted, rebuilt with --full-refresh at the same clock and fingerprinted
 again.
 """
@@ -80,6 +81,7 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
             # A view deleted in the app leaves fct_video_views with the full refresh the pipeline pairs with a full
             # resync: retired with no new version. It was its video's newest landing, which the curve must rebuild.
             _hard_delete_the_newest_view_of_a_curve(source, warehouse["owner"], keep=late_row[0])
+            deleted_scene, edited_scene = _delete_a_scene_and_an_edit_of_another(source, clock)
             load_app_tables(source, warehouse["loader"], reconcile=True)
             run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", "fct_video_views", "--full-refresh",
                     *NO_LOOKBACK)
@@ -124,6 +126,11 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
         # ... and the deletions in the engagement fact: the deleted user is gone, the video's owner has one fewer
         assert conn.execute("SELECT count(*) FROM marts.fct_user_engagement_spells WHERE user_id = %s",
                             (deleted_user,)).fetchone()[0] == 0
+        # ... and in the scene outcomes, which rebuild only the scenes landed since: the soft-deleted scene is gone,
+        # the other one counts one edit fewer than the app had before the hard delete
+        outcomes = dict(conn.execute("SELECT scene_id, iterations FROM marts.scene_iteration_outcomes"
+                                     " WHERE scene_id IN (%s, %s)", (deleted_scene, edited_scene[0])).fetchall())
+        assert outcomes == {edited_scene[0]: edited_scene[1] - 1}, outcomes
 
 
 def _days_rewritten(url: str, model: str) -> tuple[int, int]:
@@ -172,6 +179,24 @@ def _hard_delete_the_newest_view_of_a_curve(source: str, owner: str, keep: int) 
     with connect(source, autocommit=True) as conn:
         assert conn.execute("DELETE FROM video_progress WHERE id = %s", (view_id,)).rowcount == 1
     return view_id
+
+
+def _delete_a_scene_and_an_edit_of_another(source: str, now: datetime) -> tuple[int, tuple[int, int]]:
+    """Soft-delete the oldest scene with edits, and hard-delete the newest edit of the oldest other scene with two or
+    more (a deletion the reconciling load marks). Returns the deleted scene and (the other scene, its edits
+    before)."""
+    with connect(source, autocommit=True) as conn:
+        scene_id = conn.execute(
+            "UPDATE scenes SET deleted_at = %(now)s, updated_at = %(now)s WHERE id = (SELECT min(i.scene_id)"
+            " FROM scene_iterations i JOIN scenes s ON s.id = i.scene_id AND s.deleted_at IS NULL) RETURNING id",
+            {"now": now}).fetchone()[0]
+        edited = conn.execute(
+            "SELECT scene_id, count(*) FROM scene_iterations WHERE scene_id <> %s AND scene_id IN"
+            " (SELECT id FROM scenes WHERE deleted_at IS NULL) GROUP BY scene_id HAVING count(*) >= 2"
+            " ORDER BY scene_id LIMIT 1", (scene_id,)).fetchone()
+        assert conn.execute("DELETE FROM scene_iterations WHERE id = (SELECT max(id) FROM scene_iterations"
+                            " WHERE scene_id = %s)", (edited[0],)).rowcount == 1
+    return scene_id, edited
 
 
 def _delete_a_user_and_an_old_video(source: str, now: datetime) -> int:

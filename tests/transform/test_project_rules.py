@@ -27,7 +27,7 @@ PRIMARY_KEY_TESTS = ("unique_combination_of_columns",)  # alone, or unique + not
 MODELS_FANOUT_THRESHOLD = 3  # the evaluator's defaults
 TOO_MANY_JOINS_THRESHOLD = 7
 CHAINED_VIEWS_THRESHOLD = 5
-FOLDER_PREFIXES = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("fct_", "dim_"), "reporting": ()}
+FOLDER_PREFIXES = {"staging": ("stg_", "base_"), "intermediate": ("int_",), "marts": ("fct_", "dim_"), "reporting": ()}
 LAYER_PREFIXES = ("base_", "stg_", "int_", "fct_", "dim_")
 SCHEMAS = ("raw_app", "raw_stripe", "raw_costs", "ops", "staging", "intermediate", "marts", "marts_next")
 
@@ -128,9 +128,11 @@ def root_models(g: Graph) -> list[tuple[str, str]]:
 
 
 def staging_dependent_on_staging(g: Graph) -> list[tuple[str, str]]:
-    """fct_staging_dependent_on_staging."""
+    """fct_staging_dependent_on_staging; a stg_ model reading its base_ model is not (dbt's base models: the
+    source's rows, deleted ones included, that the stg_ model filters)."""
     return [(g.name(k), f"reads {g.name(p)}") for k in g.models if g.folder(k) == "staging"
-            for p in g.parents[k] if g.is_model(p) and g.folder(p) == "staging"]
+            for p in g.parents[k] if g.is_model(p) and g.folder(p) == "staging"
+            and not (g.name(p).startswith("base_") and g.name(k).startswith("stg_"))]
 
 
 def staging_dependent_on_marts_or_intermediate(g: Graph) -> list[tuple[str, str]]:
@@ -376,6 +378,12 @@ def test_the_rules_find_what_they_describe():
                                         path="models/staging/app/stg_app__a.sql"),
             "model.p.stg_app__b": model("stg_app__b", "staging", ["source.p.raw_app.a", "model.p.stg_app__a"],
                                         path="models/staging/stripe/stg_app__b.sql"),
+            "model.p.base_app__e": model("base_app__e", "staging", ["source.p.raw_app.e"],
+                                         path="models/staging/app/base_app__e.sql"),
+            "model.p.stg_app__e": model("stg_app__e", "staging", ["model.p.base_app__e"],
+                                        path="models/staging/app/stg_app__e.sql"),
+            "model.p.base_app__f": model("base_app__f", "staging", ["model.p.stg_app__e"],
+                                         path="models/staging/app/base_app__f.sql"),
             "model.p.int_x": model("int_x", "intermediate", ["model.p.stg_app__a"]),
             "model.p.fct_y": model("fct_y", "marts", ["model.p.int_x", "model.p.stg_app__a", "source.p.raw_app.c"],
                                    raw="select * from {{ ref('int_x') }} join raw_app.users using (id)"),
@@ -388,7 +396,8 @@ def test_the_rules_find_what_they_describe():
         },
         "sources": {"source.p.raw_app.a": source("raw_app", "a", "app", fresh),
                     "source.p.raw_app.c": source("raw_app", "c", "app"),
-                    "source.p.raw_app.d": source("raw_app", "d", "app", fresh)},
+                    "source.p.raw_app.d": source("raw_app", "d", "app", fresh),
+                    "source.p.raw_app.e": source("raw_app", "e", "app", fresh)},
         "exposures": {"exposure.p.board": {"resource_type": "exposure", "name": "board",
                                            "depends_on": {"nodes": ["model.p.y_daily"]}}},
         "unit_tests": {},
@@ -400,12 +409,13 @@ def test_the_rules_find_what_they_describe():
         "source_fanout": ["raw_app.a"],
         "unused_sources": ["raw_app.d"],
         "root_models": ["int_calendar"],
-        "staging_dependent_on_staging": ["stg_app__b"],
+        "staging_dependent_on_staging": ["base_app__f", "stg_app__b"],  # a stg_ reading its base_ is no fault
         "rejoining_of_upstream_concepts": ["stg_app__a -> int_x -> fct_y"],
         "hard_coded_references": ["fct_y"],
         "exposure_parents_materializations": ["board <- y_daily"],
         "sources_without_freshness": ["raw_app.c"],
         "model_directories": ["stg_app__b"],
-        "missing_primary_key_tests": ["fct_y", "int_calendar", "int_x", "stg_app__a", "stg_app__b", "y_daily"],
+        "missing_primary_key_tests": ["base_app__e", "base_app__f", "fct_y", "int_calendar", "int_x", "stg_app__a",
+                                      "stg_app__b", "stg_app__e", "y_daily"],
         "test_directories": ["unique_fct_y_id (fct_y)"],
     }, found

@@ -128,3 +128,16 @@
     {%- endif -%}
     {{ return(stamp[0]) }}
 {%- endmacro %}
+
+{#- The keys (`key`) of the rows of `relations` (base_ or staging models with a `loaded_at`) landed since this
+    model's last build, less the lookback (macro incremental_lower_bound, since_last_build, on the model's own
+    `loaded_at`): the entities an incremental model keyed by one entity rebuilds. Reading base_ models, it sees
+    deletions land too. Each read is raw's `_loaded_at` index through the views. -#}
+
+{% macro keys_landed_since_last_build(key, relations) -%}
+    {%- set bound = incremental_lower_bound('loaded_at', since_last_build=true) -%}
+    {%- for relation in relations %}
+        select {{ key }} from {{ relation }} where loaded_at >= {{ bound }}
+        {% if not loop.last %}union{% endif %}
+    {%- endfor %}
+{%- endmacro %}

@@ -3,20 +3,27 @@
     otherwise leave: their `retired_at` becomes this build's stamp in the model's store table (macro versioned_store,
     macros/materializations/incremental.sql), so the build schema's view stops showing them at once and the live one
     when this build is published. A per-day model passes its `day_column`: every entity has a row on the newest day,
-    so only that day is read. Nothing on a full build: that one retires every current version that no rebuilt row
-    repeats. -#}
+    so only that day is read. A model that knows which entities may have gone passes them as `among` (a query of
+    `key`: the keys landed since its last build, deleted ones included, macro keys_landed_since_last_build), and
+    only those are looked up in `entities` (by its index), not all it holds. Nothing on a full build: that one
+    retires every current version that no rebuilt row repeats. -#}
 
-{% macro retire_vanished_entities(key, entities, day_column=none) -%}
+{% macro retire_vanished_entities(key, entities, day_column=none, among=none) -%}
     {%- if is_incremental() -%}
         update {{ versioned_store(this) }}
         set retired_at = {{ build_stamp() }}
         where retired_at is null and {{ key }} in (
-            select {{ key }} from {{ this }}
-            {% if day_column -%}
-                where {{ day_column }} = (select max({{ day_column }}) from {{ this }})
+            {% if among -%}
+                select candidates.{{ key }} from ({{ among }}) as candidates
+                where not exists (select 1 from {{ entities }} as entities where entities.{{ key }} = candidates.{{ key }})
+            {%- else -%}
+                select {{ key }} from {{ this }}
+                {% if day_column -%}
+                    where {{ day_column }} = (select max({{ day_column }}) from {{ this }})
+                {%- endif %}
+                except
+                select {{ key }} from {{ entities }}
             {%- endif %}
-            except
-            select {{ key }} from {{ entities }}
         )
     {%- endif -%}
 {%- endmacro %}

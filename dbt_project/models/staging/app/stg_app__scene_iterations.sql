@@ -1,26 +1,19 @@
 with
 
-source as (
-
-    select * from {{ source('raw_app', 'scene_iterations') }}
-
-),
-
-renamed as (
+scene_iterations as (
 
     select
-        id as scene_iteration_id,
+        scene_iteration_id,
         scene_id,
         user_id,
         edit_type,
-        succeeded as is_succeeded,
+        is_succeeded,
         created_at,
         updated_at,
-        _loaded_at as loaded_at
-
-    from source
-    where _deleted_in_source_at is null
+        loaded_at
+    from {{ ref('base_app__scene_iterations') }}
+    where not is_deleted
 
 )
 
-select * from renamed
+select * from scene_iterations

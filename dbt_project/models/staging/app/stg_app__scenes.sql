@@ -1,28 +1,19 @@
 with
 
-source as (
-
-    select * from {{ source('raw_app', 'scenes') }}
-
-),
-
-renamed as (
+scenes as (
 
     select
-        id as scene_id,
+        scene_id,
         video_id,
         user_id,
-        position as scene_position,
+        scene_position,
         prompt,
         created_at,
         updated_at,
-        _loaded_at as loaded_at
-
-    from source
-    where
-        deleted_at is null
-        and _deleted_in_source_at is null
+        loaded_at
+    from {{ ref('base_app__scenes') }}
+    where not is_deleted
 
 )
 
-select * from renamed
+select * from scenes
