@@ -74,10 +74,11 @@ def incremental_marts() -> list[str]:
 
 
 def published_relations() -> list[str]:
-    """Every relation the project's models build in the build schema (what publishing keeps there)."""
+    """Every relation the project's models build in the build schema, and the store table of every incremental
+    model, an intermediate one too (what publishing keeps in the build schema and in the store)."""
     nodes = json.loads(prepare_manifest().read_text())["nodes"].values()
     return sorted(node["alias"] or node["name"] for node in nodes if node["resource_type"] == "model"
-                  and node["schema"] == BUILD_SCHEMA)
+                  and (node["schema"] == BUILD_SCHEMA or node["config"]["materialized"] == "incremental"))
 
 
 RUN_FOLDERS_KEPT = 24  # a day of hourly runs; each run's folder holds ~20 MB (manifest, compiled SQL, logs)

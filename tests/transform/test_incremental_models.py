@@ -6,10 +6,10 @@ each build the way the pipeline does — so each build starts from the copy publ
 catch up. One delta also brings a late row: changed in the app but stamped 10 days back, older than the
 lookback, as a backfill or a full ingestion refresh brings it, and four tables lose a column they keep, as a
 warehouse built by an older release lacks it (they must be built in full once); another deletes a user and an
-old video of someone else in the app, a scene and an edit of another scene, which an incremental model that
-rebuilds only what changed must notice, and a view, which leaves fct_video_views with a full refresh of that
-fact alone (the retention curves, adjusted by the versions written and retired since, must rebuild its video: its
-newest landing goes back).
+old video of someone else in the app, a scene and an edit of another scene, and every action of a day, which an
+incremental model that rebuilds only what changed must notice, and a view, which leaves fct_video_views with a full
+refresh of that fact alone (the retention curves, adjusted by the versions written and retired since, must rebuild
+its video: its newest landing goes back).
 Every incremental model is then fingerprinted, rebuilt with --full-refresh at the same clock and fingerprinted
 again.
 """
@@ -17,7 +17,7 @@ again.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -81,6 +81,7 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
             # A view deleted in the app leaves fct_video_views with the full refresh the pipeline pairs with a full
             # resync: retired with no new version. It was its video's newest landing, which the curve must rebuild.
             _hard_delete_the_newest_view_of_a_curve(source, warehouse["owner"], keep=late_row[0])
+            emptied_day = _delete_the_first_day_of_activity(source, clock)
             deleted_scene, edited_scene = _delete_a_scene_and_an_edit_of_another(source, clock)
             load_app_tables(source, warehouse["loader"], reconcile=True)
             run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", "fct_video_views", "--full-refresh",
@@ -113,6 +114,9 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
     published = {(schema, name): (LIVE_SCHEMA if schema == BUILD_SCHEMA else schema, name) for schema, name in models}
     incremental = {model: fingerprint(warehouse["owner"], *published[model]) for model in models}
     assert all(count > 0 for count, _ in incremental.values()), incremental
+    with connect(warehouse["owner"]) as conn:  # a day whose every activity was deleted is gone, not left stale
+        assert conn.execute("SELECT count(*) FROM intermediate.int_user_daily_activity WHERE activity_date = %s",
+                            (emptied_day,)).fetchone()[0] == 0
 
     # Into marts_next, with what they read: that schema holds the build before the last, and an incremental model
     # reading a calendar or dimension (the engagement facts) must be compared at the same clock.
@@ -179,6 +183,24 @@ def _hard_delete_the_newest_view_of_a_curve(source: str, owner: str, keep: int) 
     with connect(source, autocommit=True) as conn:
         assert conn.execute("DELETE FROM video_progress WHERE id = %s", (view_id,)).rowcount == 1
     return view_id
+
+
+def _delete_the_first_day_of_activity(source: str, now: datetime) -> date:
+    """Delete in the app every user action of the first (UTC) day with one: its videos soft-deleted, its prompts,
+    exports (with their analytics) and scene edits hard-deleted. The day the activity model holds must go, though no
+    row of it is rebuilt."""
+    with connect(source, autocommit=True) as conn:
+        day = conn.execute("SELECT min((created_at AT TIME ZONE 'UTC')::date) FROM videos WHERE deleted_at IS NULL"
+                           ).fetchone()[0]
+        on_day = "(created_at AT TIME ZONE 'UTC')::date = %(day)s"
+        conn.execute(f"DELETE FROM export_analytics WHERE export_id IN (SELECT id FROM exports WHERE {on_day})",
+                     {"day": day})
+        for table in ("exports", "scene_iterations"):
+            conn.execute(f"DELETE FROM {table} WHERE {on_day}", {"day": day})
+        conn.execute(f"DELETE FROM messages WHERE role = 'user' AND {on_day}", {"day": day})
+        assert conn.execute(f"UPDATE videos SET deleted_at = %(now)s, updated_at = %(now)s WHERE {on_day}"
+                            " AND deleted_at IS NULL", {"day": day, "now": now}).rowcount > 0
+    return day
 
 
 def _delete_a_scene_and_an_edit_of_another(source: str, now: datetime) -> tuple[int, tuple[int, int]]:

@@ -45,7 +45,7 @@ def _built(fresh_database, scratch_warehouse, run_dbt, name: str, selection: str
 
 
 def test_row_tests_read_only_rows_landed_since_and_still_catch_them(fresh_database, scratch_warehouse, run_dbt):
-    warehouse = _built(fresh_database, scratch_warehouse, run_dbt, "landed_rows", "stg_app__messages")
+    warehouse = _built(fresh_database, scratch_warehouse, run_dbt, "landed_rows", "+stg_app__messages")
     assert _test_failures(run_dbt, warehouse["transformer"], None) == {}
 
     published_run_started = datetime.now(UTC) - timedelta(minutes=5)

@@ -43,10 +43,12 @@ def _world(fresh_database, scratch_warehouse, name: str, users: int = 40, days: 
     return source, warehouse
 
 
-def _incremental_models(run_dbt, url: str) -> list[str]:
+def _incremental_models(run_dbt, url: str, schema: str = BUILD_SCHEMA) -> list[str]:
+    """The incremental models whose view is in `schema` (the build schema: the published ones)."""
     listed = run_dbt(url, START.isoformat(), "ls", "-s", SELECTION, "--resource-type", "model",
-                     "--output", "json", "--output-keys", "name", "--quiet")
-    return sorted(json.loads(line)["name"] for line in listed.splitlines() if line.startswith("{"))
+                     "--output", "json", "--output-keys", "name config", "--quiet")
+    nodes = [json.loads(line) for line in listed.splitlines() if line.startswith("{")]
+    return sorted(node["name"] for node in nodes if node["config"]["schema"] == schema)
 
 
 def _watermark(conn, schema: str = LIVE_SCHEMA) -> datetime:
@@ -67,7 +69,7 @@ def _counts(conn, table: str) -> dict[str, int]:
 def _kinds(conn, names: list[str]) -> dict[tuple[str, str], str]:
     return {(schema, name): kind for schema, name, kind in conn.execute(
         "SELECT n.nspname, c.relname, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname IN (%s, %s, %s) AND c.relname = ANY(%s)",
+        " WHERE n.nspname IN (%s, %s, %s, 'intermediate') AND c.relname = ANY(%s)",
         (LIVE_SCHEMA, BUILD_SCHEMA, STORE_SCHEMA, names)).fetchall()}
 
 
@@ -82,6 +84,8 @@ def test_each_incremental_table_is_held_once(fresh_database, scratch_warehouse, 
     publish_marts(url)
     models = _incremental_models(run_dbt, url)
     assert len(models) == 11, models
+    intermediate = _incremental_models(run_dbt, url, "intermediate")
+    assert intermediate == ["int_user_daily_activity"], intermediate
 
     run_dbt(url, clock.isoformat(), "run", "-s", f"+{SELECTION}", "--full-refresh")
     with connect(warehouse["owner"]) as conn:  # a rebuild of the same world writes no version: every row is the same
@@ -109,6 +113,14 @@ def test_each_incremental_table_is_held_once(fresh_database, scratch_warehouse, 
         held = {model: _counts(conn, model) for model in models}
         assert all(held[model]["live"] > 0 for model in ("fct_prompts", "fct_llm_calls", "fct_user_engagement_spells",
                                                           "active_users_daily")), held  # a small world: few students
+        # An intermediate model's rows are held once too: a view in its schema over its store table, which
+        # publishing keeps, with no retired version left once published
+        assert {_kinds(conn, intermediate).get((schema, model)) for schema, model in (
+            *(("intermediate", model) for model in intermediate), *((STORE_SCHEMA, model) for model in intermediate),
+        )} == {"v", "r"}
+        for model in intermediate:
+            assert conn.execute(f"SELECT count(*) FROM {STORE_SCHEMA}.{model} WHERE retired_at IS NOT NULL"  # noqa: S608
+                                ).fetchone()[0] == 0, model
         for model, counts in held.items():
             assert counts["store"] == counts["live"] and counts["retired"] == 0, (model, counts)
             # the build schema's view shows the same rows: the next build continues from what was published

@@ -141,3 +141,38 @@
         {% if not loop.last %}union{% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- For an incremental model keyed by day (a day's rows rebuilt together, a partition overwrite): the days
+    (`at`, cast to a date) of the rows of `relations` (base_ models, deletions included) landed since this model's
+    last build, less the lookback (incremental_lower_bound on the model's own `loaded_at`), as 'YYYY-MM-DD' strings,
+    read when the model compiles. Empty on a full build. -#}
+
+{% macro days_landed_since_last_build(relations, at='created_at') -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set bound = incremental_lower_bound('loaded_at', since_last_build=true) -%}
+    {%- set query -%}
+        {%- for relation in relations %}
+            select cast({{ at }} as date) as landed_day from {{ relation }} where loaded_at >= {{ bound }}
+            {% if not loop.last %}union{% endif %}
+        {%- endfor %}
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | map('string') | list) }}
+{%- endmacro %}
+
+{#- `column` (a timestamp) falls on one of `days` ('YYYY-MM-DD'): a range per day, literal bounds, so the planner
+    reads each from an index on `column`; false for no day. -#}
+
+{% macro on_days(column, days) -%}
+    {%- if days -%}
+        ({% for day in days -%}
+            {%- set next_day = modules.datetime.date.fromisoformat(day) + modules.datetime.timedelta(days=1) -%}
+            ({{ column }} >= cast('{{ day }}' as date) and {{ column }} < cast('{{ next_day.isoformat() }}' as date))
+            {{- ' or ' if not loop.last }}
+        {%- endfor %})
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}

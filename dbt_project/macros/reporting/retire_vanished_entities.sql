@@ -27,3 +27,25 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#- A pre-hook of the incremental models keyed by day (macro days_landed_since_last_build): a day the build rebuilds
+    retires its versions that no new row repeats, but a day left with no row at all (its only activity deleted) is
+    not among the rebuilt keys: retire its versions here. `reads`: what makes a row of the day, each
+    {'relation': ..., 'at': timestamp column, 'where': condition or none}; the day keeps its versions when any
+    has a row on it. -#}
+
+{% macro retire_emptied_days(day_column, days, reads) -%}
+    {%- if is_incremental() and days -%}
+        update {{ versioned_store(this) }} as versions
+        set retired_at = {{ build_stamp() }}
+        where versions.retired_at is null and {{ on_days('versions.' ~ day_column, days) }}
+        {%- for read in reads %}
+            and not exists (
+                select from {{ read.relation }} as rows_of_day
+                where rows_of_day.{{ read.at }} >= versions.{{ day_column }}
+                    and rows_of_day.{{ read.at }} < {{ dbt.dateadd('day', 1, 'versions.' ~ day_column) }}
+                    {% if read.where %}and rows_of_day.{{ read.where }}{% endif %}
+            )
+        {%- endfor %}
+    {%- endif -%}
+{%- endmacro %}

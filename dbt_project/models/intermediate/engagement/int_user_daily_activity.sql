@@ -3,7 +3,38 @@
     Not activity: a render completing or failing (the system's work, and a failed video's only timestamp,
     updated_at, moves on any edit), logins (the app keeps only the latest, which would rewrite history on every
     login and break incremental == full refresh), paywall and billing events, uploads and video-ready page
-    events (monetization and asset marts count those). -#}
+    events (monetization and asset marts count those).
+
+    Incremental by day (a day's rows are rebuilt together, a partition overwrite): a run rebuilds the days on which
+    a video, message, export or scene edit landed since the last build (less the lookback), deletions included (the
+    base_ models keep them), from all of that day's rows (raw's created_at indexes), so an hour costs the days it
+    touched, today mostly, not the history. A day left with no activity is retired (pre-hook). A row whose
+    created_at the app moved to another day would leave its old day's count; the app never moves it. -#}
+
+-- depends_on: {{ ref('base_app__videos') }}
+-- depends_on: {{ ref('base_app__messages') }}
+-- depends_on: {{ ref('base_app__exports') }}
+-- depends_on: {{ ref('base_app__scene_iterations') }}
+
+{%- set days = days_landed_since_last_build([
+    ref('base_app__videos'), ref('base_app__messages'), ref('base_app__exports'), ref('base_app__scene_iterations'),
+]) %}
+
+{{ config(
+    materialized='incremental',
+    unique_key='activity_date',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['activity_date', 'user_id'], 'unique': true}, {'columns': ['user_id']}],
+    pre_hook="{{ retire_emptied_days('activity_date', days_landed_since_last_build([
+        ref('base_app__videos'), ref('base_app__messages'), ref('base_app__exports'),
+        ref('base_app__scene_iterations')]), [
+        {'relation': ref('stg_app__videos'), 'at': 'created_at'},
+        {'relation': ref('stg_app__messages'), 'at': 'created_at', 'where': \"role = 'user'\"},
+        {'relation': ref('stg_app__exports'), 'at': 'created_at'},
+        {'relation': ref('stg_app__scene_iterations'), 'at': 'created_at'}]) }}",
+    post_hook="{{ landed_index('loaded_at') }}",
+) }}
 
 with
 
@@ -18,6 +49,7 @@ videos as (
         0 as scene_edits,
         max(loaded_at) as loaded_at
     from {{ ref('stg_app__videos') }}
+    {% if is_incremental() %}where {{ on_days('created_at', days) }}{% endif %}
     group by user_id, cast(created_at as date)
 
 ),
@@ -33,7 +65,7 @@ prompts as (
         0 as scene_edits,
         max(loaded_at) as loaded_at
     from {{ ref('stg_app__messages') }}
-    where role = 'user'
+    where role = 'user'{% if is_incremental() %} and {{ on_days('created_at', days) }}{% endif %}
     group by user_id, cast(created_at as date)
 
 ),
@@ -49,6 +81,7 @@ exports as (
         0 as scene_edits,
         max(loaded_at) as loaded_at
     from {{ ref('stg_app__exports') }}
+    {% if is_incremental() %}where {{ on_days('created_at', days) }}{% endif %}
     group by user_id, cast(created_at as date)
 
 ),
@@ -64,6 +97,7 @@ scene_edits as (
         count(*) as scene_edits,
         max(loaded_at) as loaded_at
     from {{ ref('stg_app__scene_iterations') }}
+    {% if is_incremental() %}where {{ on_days('created_at', days) }}{% endif %}
     group by user_id, cast(created_at as date)
 
 ),
@@ -102,5 +136,6 @@ select
     prompts,
     exports,
     scene_edits,
-    loaded_at
+    loaded_at,
+    {{ build_stamp() }} as built_at
 from daily

@@ -1,9 +1,14 @@
+{#- A prompt hard-deleted in the app lands in base_app__messages (the reconciling load's mark): retired (pre-hook). -#}
+-- depends_on: {{ ref('base_app__messages') }}
+
 {{ config(
     materialized='incremental',
     unique_key='message_id',
     incremental_strategy='merge',
     on_schema_change='append_new_columns',
     indexes=[{'columns': ['sent_on']}, {'columns': ['message_id']}, {'columns': ['built_at']}],
+    pre_hook="{{ retire_vanished_entities('message_id', ref('stg_app__messages'), among=keys_landed_since_last_build(
+        'message_id', [ref('base_app__messages')])) }}",
     post_hook="{{ landed_index('loaded_at') }}",
 ) }}
 

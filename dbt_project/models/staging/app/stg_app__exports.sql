@@ -1,18 +1,12 @@
 with
 
-source as (
-
-    select * from {{ source('raw_app', 'exports') }}
-
-),
-
-renamed as (
+exports as (
 
     select
-        id as export_id,
+        export_id,
         video_id,
         user_id,
-        format as export_format,
+        export_format,
         status,
         render_seconds,
         file_size_bytes,
@@ -20,11 +14,10 @@ renamed as (
         created_at,
         updated_at,
         completed_at,
-        _loaded_at as loaded_at
-
-    from source
-    where _deleted_in_source_at is null
+        loaded_at
+    from {{ ref('base_app__exports') }}
+    where not is_deleted
 
 )
 
-select * from renamed
+select * from exports

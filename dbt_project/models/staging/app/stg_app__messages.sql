@@ -1,15 +1,9 @@
 with
 
-source as (
-
-    select * from {{ source('raw_app', 'messages') }}
-
-),
-
-renamed as (
+messages as (
 
     select
-        id as message_id,
+        message_id,
         user_id,
         video_id,
         role,
@@ -17,11 +11,10 @@ renamed as (
         token_count,
         created_at,
         updated_at,
-        _loaded_at as loaded_at
-
-    from source
-    where _deleted_in_source_at is null
+        loaded_at
+    from {{ ref('base_app__messages') }}
+    where not is_deleted
 
 )
 
-select * from renamed
+select * from messages

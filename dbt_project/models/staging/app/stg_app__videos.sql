@@ -1,15 +1,9 @@
 with
 
-source as (
-
-    select * from {{ source('raw_app', 'videos') }}
-
-),
-
-renamed as (
+videos as (
 
     select
-        id as video_id,
+        video_id,
         user_id,
         creator_id,
         template_id,
@@ -23,13 +17,10 @@ renamed as (
         created_at,
         updated_at,
         completed_at,
-        _loaded_at as loaded_at
-
-    from source
-    where
-        deleted_at is null
-        and _deleted_in_source_at is null
+        loaded_at
+    from {{ ref('base_app__videos') }}
+    where not is_deleted
 
 )
 
-select * from renamed
+select * from videos
