@@ -159,8 +159,9 @@ def test_sigkill_mid_load_then_rerun_leaves_no_duplicates_and_no_gaps(world, tmp
     assert 0 < partial < total, "the kill must land mid-load for this test to mean anything"
     load_app_tables(world["source"], world["loader"], tables=["messages"])
     assert_raw_equals_source(world["source"], world["owner"], tables=("messages",))
+    read_by_marts = {f"messages__{column}_idx" for column in READ_BY_MARTS.get("messages", ())}
     assert raw_indexes(world["owner"], "messages") == {"messages_pkey", "messages__loaded_at_idx",
-                                                       "messages__updated_at_idx"}
+                                                       "messages__updated_at_idx", *read_by_marts}
 
 
 def test_new_column_appears_retyped_column_stops_only_that_table(world):
