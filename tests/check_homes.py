@@ -41,6 +41,7 @@ _IDENTIFIER = re.compile(r"\b[a-z_][a-z0-9_]*\b")
 _OTHER_RELATION = re.compile(r"\{schema\}\.\w+|\b(?:raw_\w+|ops|staging|intermediate|marts|marts_next)\.\w+")
 _RENAME = re.compile(r"^\s*(\w+)\s+as\s+(\w+),?\s*$", re.MULTILINE | re.IGNORECASE)
 _SOURCE = re.compile(r"source\(\s*'(\w+)'\s*,\s*'(\w+)'\s*\)")
+_BASE_REF = re.compile(r"ref\(\s*'(base_\w+)'\s*\)")
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,13 @@ def _tests(entries) -> list[tuple[str, dict, str | None]]:
 
 def _model_table(name: str, sql_path: Path | None, top_folder: str, sources: dict[str, str]) -> tuple[str, dict]:
     """Where a model's data is checked: a staging model of one source table is that raw table (with its renames,
-    staging name -> raw name); a published model is marts.<name>; others their own schema."""
+    staging name -> raw name), a stg_ model over its base_ model (the source's rows, deleted ones included) too;
+    a published model is marts.<name>; others their own schema."""
     if top_folder == "staging" and sql_path is not None:
         sql = sql_path.read_text()
+        base = _BASE_REF.findall(sql)
+        if not _SOURCE.search(sql) and len(base) == 1:
+            return _model_table(base[0], sql_path.with_name(f"{base[0]}.sql"), top_folder, sources)
         tables = set(_SOURCE.findall(sql))
         if len(tables) == 1:
             source, table = tables.pop()
