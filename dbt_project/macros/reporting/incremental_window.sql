@@ -129,7 +129,7 @@
     {{ return(stamp[0]) }}
 {%- endmacro %}
 
-{#- The keys (`key`) of the rows of `relations` (base_ or staging models with a `loaded_at`) landed since this
+{#- The keys (`key`, a column or an expression of one) of the rows of `relations` (base_ or staging models with a `loaded_at`) landed since this
     model's last build, less the lookback (macro incremental_lower_bound, since_last_build, on the model's own
     `loaded_at`): the entities an incremental model keyed by one entity rebuilds. Reading base_ models, it sees
     deletions land too. Each read is raw's `_loaded_at` index through the views. -#}
@@ -151,14 +151,7 @@
     {%- if not execute or not is_incremental() -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set bound = incremental_lower_bound('loaded_at', since_last_build=true) -%}
-    {%- set query -%}
-        {%- for relation in relations %}
-            select cast({{ at }} as date) as landed_day from {{ relation }} where loaded_at >= {{ bound }}
-            {% if not loop.last %}union{% endif %}
-        {%- endfor %}
-        order by 1
-    {%- endset -%}
+    {%- set query = keys_landed_since_last_build('cast(' ~ at ~ ' as date)', relations) ~ ' order by 1' -%}
     {{ return(run_query(query).columns[0].values() | map('string') | list) }}
 {%- endmacro %}
 
