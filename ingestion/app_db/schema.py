@@ -79,13 +79,14 @@ def create_raw_table(conn: psycopg.Connection, schema: str, table: str, columns:
 # Raw columns a mart's incremental run looks rows up by, beyond `_loaded_at`: fct_credit_transactions recomputes
 # the running balance of every user with an entry landed since its last build, from all of that user's entries;
 # scene_iteration_outcomes recounts the edits of every scene with an edit (or the scene) landed since;
-# int_user_daily_activity rebuilds every day on which activity landed, from all of that day's rows.
+# int_user_daily_activity rebuilds every day on which activity landed, from all of that day's rows;
+# fct_user_engagement_spells reads the completed videos of the users it rebuilds.
 READ_BY_MARTS = {
     "credit_transactions": ("user_id",),
     "exports": ("created_at",),
     "messages": ("created_at",),
     "scene_iterations": ("scene_id", "created_at"),
-    "videos": ("created_at",),
+    "videos": ("created_at", "user_id"),
 }
 
 

@@ -18,15 +18,30 @@
     A run rebuilds whole entities (delete+insert on the key; partition-overwrite friendly for a later engine: an
     entity's rows are one unit): new ones, those whose attributes or sign-up changed, those whose totals (the open
     spell's figures) no longer match the activity (a deletion), those with activity landed since the last build
-    (less the lookback). Pair it with the pre-hook retire_vanished_entities(<key>, <entities model>). -#}
+    (less the lookback). A model that knows which entities changed passes `rebuild`, the name of a CTE of their keys
+    (it must hold the new entities and those whose attributes changed too), and defines `activity` for those alone:
+    then no totals are compared and the activity is read once, for them. Pair it with the pre-hook
+    retire_vanished_entities(<key>, <entities model>). -#}
 
-{% macro engagement_spells(key, attributes=[]) -%}
+{% macro engagement_spells(key, attributes=[], rebuild=none) -%}
 
-{%- set figures = ['last_active_date', 'videos_to_date', 'avg_completion', 'active_days_to_date'] -%}
-{%- set incremental = incremental_with_columns(
-    [key, 'valid_from', 'valid_to', 'signup_date', 'activity_loaded_at'] + attributes + figures) -%}
+{%- set figures = engagement_spell_figures() -%}
+{%- set incremental = engagement_spells_are_incremental(key, attributes) -%}
 
-{% if incremental %}
+{% if incremental and rebuild %}
+
+    entities_to_build as (
+
+        select
+            entities.{{ key }},
+            {% for attribute in attributes %}entities.{{ attribute }},{% endfor %}
+            entities.signup_date
+        from entities
+        where entities.{{ key }} in (select {{ rebuild }}.{{ key }} from {{ rebuild }})
+
+    ),
+
+{% elif incremental %}
 
     built as (
 
@@ -288,4 +303,16 @@ left join landings on spells.{{ key }} = landings.{{ key }}
 {% macro spell_covering(alias, day) -%}
     {{ alias }}.valid_from <= {{ day }}
     and ({{ alias }}.valid_to > {{ day }} or {{ alias }}.valid_to is null)
+{%- endmacro %}
+
+{% macro engagement_spell_figures() -%}
+    {{ return(['last_active_date', 'videos_to_date', 'avg_completion', 'active_days_to_date']) }}
+{%- endmacro %}
+
+{#- Whether engagement_spells takes its incremental branch: the model's table exists with every column it reads back
+    (a model passing `rebuild` filters its activity to those keys only then). -#}
+
+{% macro engagement_spells_are_incremental(key, attributes=[]) -%}
+    {{ return(incremental_with_columns(
+        [key, 'valid_from', 'valid_to', 'signup_date', 'activity_loaded_at'] + attributes + engagement_spell_figures())) }}
 {%- endmacro %}

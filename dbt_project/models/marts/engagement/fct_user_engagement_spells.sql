@@ -1,5 +1,11 @@
 {#- Spells: one row per user per period of unchanged tier and figures (macro engagement_spells, shared with
-    fct_student_engagement_spells). Incremental: each run rebuilds only the users whose history may have changed. -#}
+    fct_student_engagement_spells). Incremental: each run rebuilds only the users whose history may have changed:
+    new users and those whose sign-up changed, and the users of the int_user_daily_activity versions written or
+    retired since this model's last build (macro versions_since_last_build; that model rebuilds the days on which
+    activity landed or was deleted, a video completing included: its row lands again and restamps the day it was
+    created), reading the activity of those users alone (the store's user_id index, raw videos' user_id index).
+    Without that stamp (a first build, a publication this model missed) the macro compares every user's totals with
+    all activity instead. -#}
 {{ config(
     materialized='incremental',
     unique_key=['user_id'],
@@ -13,6 +19,9 @@
     pre_hook="{{ retire_vanished_entities('user_id', ref('dim_users')) }}",
 ) }}
 
+{%- set since = versions_since_last_build() if engagement_spells_are_incremental('user_id') else none -%}
+{%- set rebuilt_users = 'user_id in (select users_to_rebuild.user_id from users_to_rebuild)' if since else 'true' -%}
+
 with
 
 entities as (
@@ -23,6 +32,36 @@ entities as (
     from {{ ref('dim_users') }}
 
 ),
+
+{% if since %}
+
+    open_spells as (
+
+        select
+            user_id,
+            signup_date
+        from {{ this }}
+        where valid_to is null
+
+    ),
+
+    users_to_rebuild as (
+
+        -- New users, a changed sign-up, and activity versions written or retired since the last build.
+        select entities.user_id
+        from entities
+        left join open_spells on entities.user_id = open_spells.user_id
+        where open_spells.user_id is null or open_spells.signup_date is distinct from entities.signup_date
+        union
+        select activity_versions.user_id
+        from {{ versioned_store(ref('int_user_daily_activity')) }} as activity_versions
+        where
+            activity_versions.built_at > cast('{{ since }}' as timestamp with time zone)
+            or activity_versions.retired_at > cast('{{ since }}' as timestamp with time zone)
+
+    ),
+
+{% endif %}
 
 activity_and_videos as (
 
@@ -38,6 +77,7 @@ activity_and_videos as (
         videos_created as completion_base,
         loaded_at
     from {{ ref('int_user_daily_activity') }}
+    where {{ rebuilt_users }}
 
     union all
 
@@ -50,7 +90,9 @@ activity_and_videos as (
         0 as completion_base,
         max(loaded_at) as loaded_at
     from {{ ref('stg_app__videos') }}
-    where status = 'completed' and completed_at is not null
+    where
+        status = 'completed' and completed_at is not null
+        and {{ rebuilt_users }}
     group by user_id, cast(greatest(created_at, completed_at) as date)
 
 ),
@@ -72,4 +114,4 @@ activity as (
 
 ),
 
-{{ engagement_spells('user_id') }}
+{{ engagement_spells('user_id', rebuild='users_to_rebuild' if since else none) }}
