@@ -80,12 +80,16 @@ def create_raw_table(conn: psycopg.Connection, schema: str, table: str, columns:
 # the running balance of every user with an entry landed since its last build, from all of that user's entries;
 # scene_iteration_outcomes recounts the edits of every scene with an edit (or the scene) landed since;
 # int_user_daily_activity rebuilds every day on which activity landed, from all of that day's rows;
-# fct_user_engagement_spells reads the completed videos of the users it rebuilds.
+# fct_user_engagement_spells reads the completed videos of the users it rebuilds; int_student_daily_activity
+# rebuilds every student with a view, chat message or quiz attempt landed, from all of that student's rows.
 READ_BY_MARTS = {
+    "chat_messages": ("student_id",),
     "credit_transactions": ("user_id",),
     "exports": ("created_at",),
     "messages": ("created_at",),
+    "quiz_attempts": ("student_id",),
     "scene_iterations": ("scene_id", "created_at"),
+    "video_progress": ("student_id",),
     "videos": ("created_at", "user_id"),
 }
 

@@ -6,10 +6,10 @@ each build the way the pipeline does — so each build starts from the copy publ
 catch up. One delta also brings a late row: changed in the app but stamped 10 days back, older than the
 lookback, as a backfill or a full ingestion refresh brings it, and four tables lose a column they keep, as a
 warehouse built by an older release lacks it (they must be built in full once); another deletes a user and an
-old video of someone else in the app, a scene and an edit of another scene, and every action of a day, which an
-incremental model that rebuilds only what changed must notice, and a view, which leaves fct_video_views with a full
-refresh of that fact alone (the retention curves, adjusted by the versions written and retired since, must rebuild
-its video: its newest landing goes back).
+old video of someone else in the app, a scene and an edit of another scene, every action of a day and every action
+of a student, which an incremental model that rebuilds only what changed must notice, and a view, which leaves
+fct_video_views with a full refresh of that fact alone (the retention curves, adjusted by the versions written and
+retired since, must rebuild its video: its newest landing goes back).
 Every incremental model is then fingerprinted, rebuilt with --full-refresh at the same clock and fingerprinted
 again.
 """
@@ -83,6 +83,7 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
             _hard_delete_the_newest_view_of_a_curve(source, warehouse["owner"], keep=late_row[0])
             emptied_day = _delete_the_first_day_of_activity(source, clock)
             deleted_scene, edited_scene = _delete_a_scene_and_an_edit_of_another(source, clock)
+            idle_student = _delete_every_action_of_a_student(source)
             load_app_tables(source, warehouse["loader"], reconcile=True)
             run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", "fct_video_views", "--full-refresh",
                     *NO_LOOKBACK)
@@ -117,6 +118,9 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
     with connect(warehouse["owner"]) as conn:  # a day whose every activity was deleted is gone, not left stale
         assert conn.execute("SELECT count(*) FROM intermediate.int_user_daily_activity WHERE activity_date = %s",
                             (emptied_day,)).fetchone()[0] == 0
+        # ... and a student whose every view, question and quiz attempt was deleted (an answer of the assistant left)
+        assert conn.execute("SELECT count(*) FROM intermediate.int_student_daily_activity WHERE student_id = %s",
+                            (idle_student,)).fetchone()[0] == 0
 
     # Into marts_next, with what they read: that schema holds the build before the last, and an incremental model
     # reading a calendar or dimension (the engagement facts) must be compared at the same clock.
@@ -219,6 +223,23 @@ def _delete_a_scene_and_an_edit_of_another(source: str, now: datetime) -> tuple[
         assert conn.execute("DELETE FROM scene_iterations WHERE id = (SELECT max(id) FROM scene_iterations"
                             " WHERE scene_id = %s)", (edited[0],)).rowcount == 1
     return scene_id, edited
+
+
+def _delete_every_action_of_a_student(source: str) -> int:
+    """Hard-delete every view, chat question and quiz attempt (with its answers) of the student with the most kinds of
+    activity, leaving the assistant's answers: the student's activity rows must go, though none is rebuilt."""
+    with connect(source, autocommit=True) as conn:
+        student_id = conn.execute(
+            "SELECT s.id FROM students s WHERE EXISTS (SELECT 1 FROM chat_messages c WHERE c.student_id = s.id"
+            " AND c.role = 'assistant') ORDER BY (SELECT count(*) FROM quiz_attempts q WHERE q.student_id = s.id) > 0"
+            " DESC, (SELECT count(*) FROM video_progress v WHERE v.student_id = s.id) DESC, s.id LIMIT 1").fetchone()[0]
+        conn.execute("DELETE FROM quiz_answers WHERE attempt_id IN (SELECT id FROM quiz_attempts WHERE student_id = %s)",
+                     (student_id,))
+        for table in ("quiz_attempts", "video_progress"):
+            conn.execute(f"DELETE FROM {table} WHERE student_id = %s", (student_id,))  # noqa: S608
+        assert conn.execute("DELETE FROM chat_messages WHERE student_id = %s AND role = 'user'",
+                            (student_id,)).rowcount > 0
+    return student_id
 
 
 def _delete_a_user_and_an_old_video(source: str, now: datetime) -> int:

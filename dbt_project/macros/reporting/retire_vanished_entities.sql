@@ -5,8 +5,10 @@
     when this build is published. A per-day model passes its `day_column`: every entity has a row on the newest day,
     so only that day is read. A model that knows which entities may have gone passes them as `among` (a query of
     `key`: the keys landed since its last build, deleted ones included, macro keys_landed_since_last_build), and
-    only those are looked up in `entities` (by its index), not all it holds. Nothing on a full build: that one
-    retires every current version that no rebuilt row repeats. -#}
+    only those are looked up in `entities` (by its index), not all it holds; `entities` may then be a list of
+    reads, {'relation': ..., 'where': condition or none}, an entity staying while any of them has a row of it (a
+    student with activity of any kind). Nothing on a full build: that one retires every current version that no
+    rebuilt row repeats. -#}
 
 {% macro retire_vanished_entities(key, entities, day_column=none, among=none) -%}
     {%- if is_incremental() -%}
@@ -15,7 +17,14 @@
         where retired_at is null and {{ key }} in (
             {% if among -%}
                 select candidates.{{ key }} from ({{ among }}) as candidates
-                where not exists (select 1 from {{ entities }} as entities where entities.{{ key }} = candidates.{{ key }})
+                where true
+                {%- for read in ([{'relation': entities}] if entities is string or entities.database is defined
+                                 else entities) %}
+                    and not exists (
+                        select 1 from {{ read.relation }} as entities
+                        where entities.{{ key }} = candidates.{{ key }}{% if read.where %} and entities.{{ read.where }}{% endif %}
+                    )
+                {%- endfor %}
             {%- else -%}
                 select {{ key }} from {{ this }}
                 {% if day_column -%}

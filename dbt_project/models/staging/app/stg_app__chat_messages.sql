@@ -1,15 +1,9 @@
 with
 
-source as (
-
-    select * from {{ source('raw_app', 'chat_messages') }}
-
-),
-
-renamed as (
+chat_messages as (
 
     select
-        id as chat_message_id,
+        chat_message_id,
         creator_id,
         student_id,
         video_id,
@@ -19,11 +13,10 @@ renamed as (
         helpful_rating,
         created_at,
         updated_at,
-        _loaded_at as loaded_at
-
-    from source
-    where _deleted_in_source_at is null
+        loaded_at
+    from {{ ref('base_app__chat_messages') }}
+    where not is_deleted
 
 )
 
-select * from renamed
+select * from chat_messages

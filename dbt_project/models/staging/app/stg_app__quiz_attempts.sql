@@ -1,26 +1,19 @@
 with
 
-source as (
-
-    select * from {{ source('raw_app', 'quiz_attempts') }}
-
-),
-
-renamed as (
+quiz_attempts as (
 
     select
-        id as quiz_attempt_id,
+        quiz_attempt_id,
         quiz_id,
         student_id,
         score,
-        passed as is_passed,
+        is_passed,
         created_at,
         updated_at,
-        _loaded_at as loaded_at
-
-    from source
-    where _deleted_in_source_at is null
+        loaded_at
+    from {{ ref('base_app__quiz_attempts') }}
+    where not is_deleted
 
 )
 
-select * from renamed
+select * from quiz_attempts

@@ -1,0 +1,30 @@
+{#- Every quiz attempt raw holds, hard-deleted ones included (is_deleted; the app has no soft delete for them), for
+    int_student_daily_activity, which rebuilds the students whose rows landed since its last build and must see a
+    deletion land too (see base_app__scenes). stg_app__quiz_attempts is this less the deleted rows. -#}
+
+with
+
+source as (
+
+    select * from {{ source('raw_app', 'quiz_attempts') }}
+
+),
+
+renamed as (
+
+    select
+        id as quiz_attempt_id,
+        quiz_id,
+        student_id,
+        score,
+        passed as is_passed,
+        created_at,
+        updated_at,
+        _deleted_in_source_at is not null as is_deleted,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

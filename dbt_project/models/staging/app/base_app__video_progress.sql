@@ -1,0 +1,33 @@
+{#- Every view raw holds, hard-deleted ones included (is_deleted; the app has no soft delete for them), for
+    int_student_daily_activity, which rebuilds the students whose rows landed since its last build and must see a
+    deletion land too (see base_app__scenes). stg_app__video_progress is this less the deleted rows. -#}
+
+with
+
+source as (
+
+    select * from {{ source('raw_app', 'video_progress') }}
+
+),
+
+renamed as (
+
+    select
+        id as view_id,
+        student_id,
+        creator_id,
+        video_id,
+        watch_duration_seconds,
+        watch_percentage,
+        completed as is_completed,
+        last_watched_at,
+        created_at,
+        updated_at,
+        _deleted_in_source_at is not null as is_deleted,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed
