@@ -81,7 +81,8 @@ def create_raw_table(conn: psycopg.Connection, schema: str, table: str, columns:
 # scene_iteration_outcomes recounts the edits of every scene with an edit (or the scene) landed since;
 # int_user_daily_activity rebuilds every day on which activity landed, from all of that day's rows;
 # fct_user_engagement_spells reads the completed videos of the users it rebuilds; int_student_daily_activity
-# rebuilds every student with a view, chat message or quiz attempt landed, from all of that student's rows.
+# rebuilds every student with a view, chat message or quiz attempt landed, from all of that student's rows;
+# int_video_ready_visits rebuilds every video with a ready-page event landed, from all of that video's events.
 READ_BY_MARTS = {
     "chat_messages": ("student_id",),
     "credit_transactions": ("user_id",),
@@ -90,6 +91,7 @@ READ_BY_MARTS = {
     "quiz_attempts": ("student_id",),
     "scene_iterations": ("scene_id", "created_at"),
     "video_progress": ("student_id",),
+    "video_ready_events": ("video_id",),
     "videos": ("created_at", "user_id"),
 }
 

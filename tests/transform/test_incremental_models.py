@@ -7,9 +7,10 @@ catch up. One delta also brings a late row: changed in the app but stamped 10 da
 lookback, as a backfill or a full ingestion refresh brings it, and four tables lose a column they keep, as a
 warehouse built by an older release lacks it (they must be built in full once); another deletes a user and an
 old video of someone else in the app, a scene and an edit of another scene, every action of a day and every action
-of a student, which an incremental model that rebuilds only what changed must notice, and a view, which leaves
-fct_video_views with a full refresh of that fact alone (the retention curves, adjusted by the versions written and
-retired since, must rebuild its video: its newest landing goes back).
+of a student, a video's visit to the ready page and another's action there, which an incremental model that
+rebuilds only what changed must notice, and a view, which leaves fct_video_views with a full refresh of that fact
+alone (the retention curves, adjusted by the versions written and retired since, must rebuild its video: its
+newest landing goes back).
 Every incremental model is then fingerprinted, rebuilt with --full-refresh at the same clock and fingerprinted
 again.
 """
@@ -84,6 +85,7 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
             emptied_day = _delete_the_first_day_of_activity(source, clock)
             deleted_scene, edited_scene = _delete_a_scene_and_an_edit_of_another(source, clock)
             idle_student = _delete_every_action_of_a_student(source)
+            unvisited_video = _delete_a_ready_page_visit_and_an_action_of_another(source)
             load_app_tables(source, warehouse["loader"], reconcile=True)
             run_dbt(warehouse["transformer"], clock.isoformat(), "run", "-s", "fct_video_views", "--full-refresh",
                     *NO_LOOKBACK)
@@ -121,6 +123,9 @@ def test_incremental_models_equal_a_full_refresh_after_several_deltas(fresh_data
         # ... and a student whose every view, question and quiz attempt was deleted (an answer of the assistant left)
         assert conn.execute("SELECT count(*) FROM intermediate.int_student_daily_activity WHERE student_id = %s",
                             (idle_student,)).fetchone()[0] == 0
+        # ... and a video whose arrival on the ready page was deleted
+        assert conn.execute("SELECT count(*) FROM intermediate.int_video_ready_visits WHERE video_id = %s",
+                            (unvisited_video,)).fetchone()[0] == 0
 
     # Into marts_next, with what they read: that schema holds the build before the last, and an incremental model
     # reading a calendar or dimension (the engagement facts) must be compared at the same clock.
@@ -240,6 +245,20 @@ def _delete_every_action_of_a_student(source: str) -> int:
         assert conn.execute("DELETE FROM chat_messages WHERE student_id = %s AND role = 'user'",
                             (student_id,)).rowcount > 0
     return student_id
+
+
+def _delete_a_ready_page_visit_and_an_action_of_another(source: str) -> int:
+    """Hard-delete every ready-page event of the oldest video that has an action there, and the oldest action of the
+    next such video: the first video's visit must go, the other's actions be recounted."""
+    with connect(source, autocommit=True) as conn:
+        videos = [video for (video,) in conn.execute(
+            "SELECT video_id FROM video_ready_events WHERE event_type <> 'arrived' GROUP BY video_id"
+            " ORDER BY video_id LIMIT 2")]
+        assert len(videos) == 2, videos
+        conn.execute("DELETE FROM video_ready_events WHERE video_id = %s", (videos[0],))
+        assert conn.execute("DELETE FROM video_ready_events WHERE id = (SELECT min(id) FROM video_ready_events"
+                            " WHERE video_id = %s AND event_type <> 'arrived')", (videos[1],)).rowcount == 1
+    return videos[0]
 
 
 def _delete_a_user_and_an_old_video(source: str, now: datetime) -> int:

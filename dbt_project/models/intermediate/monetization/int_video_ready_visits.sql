@@ -1,9 +1,39 @@
 {#- One row per video that reached the prompt-ready page of the Video Ready spec (its first 'arrived' event), with the
     actions taken on that video at or after the arrival: copy prompt, open in Sora, generate (with
     platform credits or the user's own key, BYOK), share link, export PDF / JSON. Events after the
-    reporting clock do not exist yet. -#}
+    reporting clock do not exist yet.
+
+    Incremental by video (a video's row depends only on its own events): a run rebuilds the videos with an event
+    landed since the last build (less the lookback), deletions included (base_app__video_ready_events), from all of
+    that video's events (raw's video_id index); a video left with no arrival is retired (pre-hook). An event stamped
+    after the reporting clock is left out until its video is rebuilt again: the loader quarantines rows from the
+    source's future, so only a replay with a clock set in the past (REELHOUSE_AS_OF) can hold one. -#}
+
+-- depends_on: {{ ref('base_app__video_ready_events') }}
+
+{{ config(
+    materialized='incremental',
+    unique_key='video_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=[{'columns': ['video_id'], 'unique': true}, {'columns': ['arrived_date']}],
+    pre_hook="{{ retire_vanished_entities('video_id', [
+        {'relation': ref('stg_app__video_ready_events'), 'where': \"event_type = 'arrived'\"}],
+        among=keys_landed_since_last_build('video_id', [ref('base_app__video_ready_events')])) }}",
+    post_hook="{{ landed_index('loaded_at') }}",
+) }}
 
 with
+
+{% if is_incremental() %}
+
+    landed_videos as (
+
+        {{ keys_landed_since_last_build('video_id', [ref('base_app__video_ready_events')]) }}
+
+    ),
+
+{% endif %}
 
 ready_events as (
 
@@ -13,9 +43,10 @@ ready_events as (
         video_id,
         event_type,
         plan_at_event,
-        created_at
+        created_at,
+        loaded_at
     from {{ ref('stg_app__video_ready_events') }}
-    where created_at <= {{ reporting_time() }}
+    where created_at <= {{ reporting_time() }}{% if is_incremental() %} and video_id in (select landed_videos.video_id from landed_videos){% endif %}
 
 ),
 
@@ -69,6 +100,17 @@ actions as (
             and first_arrivals.arrived_at <= ready_events.created_at
     group by first_arrivals.video_id
 
+),
+
+landings as (
+
+    -- When the newest of the video's events landed (what the next build's lower bound reads).
+    select
+        video_id,
+        max(loaded_at) as loaded_at
+    from ready_events
+    group by video_id
+
 )
 
 select
@@ -91,6 +133,9 @@ select
     coalesce(actions.has_opened_sora, false) as has_opened_sora,
     coalesce(actions.has_shared_link, false) as has_shared_link,
     coalesce(actions.has_exported_pdf, false) as has_exported_pdf,
-    coalesce(actions.has_exported_json, false) as has_exported_json
+    coalesce(actions.has_exported_json, false) as has_exported_json,
+    landings.loaded_at,
+    {{ build_stamp() }} as built_at
 from first_arrivals
+inner join landings on first_arrivals.video_id = landings.video_id
 left join actions on first_arrivals.video_id = actions.video_id

@@ -1,26 +1,19 @@
 with
 
-source as (
-
-    select * from {{ source('raw_app', 'video_ready_events') }}
-
-),
-
-renamed as (
+video_ready_events as (
 
     select
-        id as ready_event_id,
+        ready_event_id,
         user_id,
         video_id,
         event_type,
         plan_at_event,
         created_at,
         updated_at,
-        _loaded_at as loaded_at
-
-    from source
-    where _deleted_in_source_at is null
+        loaded_at
+    from {{ ref('base_app__video_ready_events') }}
+    where not is_deleted
 
 )
 
-select * from renamed
+select * from video_ready_events
