@@ -343,11 +343,11 @@ def back_date_history(hours: int = 24) -> str:
     updating every row leaves each table twice its size (the old row versions' pages stay allocated after a plain
     VACUUM), and every later scan would read the empty half: VACUUM FULL rewrites them as a bulk load leaves them.
     """
-    from orchestration.lib.dbt_project import incremental_marts
+    from orchestration.lib.dbt_project import incremental_models
     from reelhouse.warehouse import admin_url, connect
     from reelhouse.warehouse.bootstrap import RAW_SCHEMAS
 
-    facts = incremental_marts()
+    facts = incremental_models()  # the intermediate ones too: their store tables are in the store schema as well
     # A fact's landing column: `loaded_at` for the row facts, `activity_loaded_at` for the engagement facts,
     # `views_loaded_at` for the retention curves; every incremental model stamps `built_at` (macro build_stamp), and
     # its versions live once, in the store schema, with `retired_at` (the live schema's watermark moves with them).

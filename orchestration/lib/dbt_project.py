@@ -73,6 +73,13 @@ def incremental_marts() -> list[str]:
                   and node["config"].get("materialized") == "incremental" and node["schema"] == BUILD_SCHEMA)
 
 
+def incremental_models() -> list[str]:
+    """Every incremental model, an intermediate one too: each holds its versions in a table of the store schema."""
+    nodes = json.loads(prepare_manifest().read_text())["nodes"].values()
+    return sorted(node["alias"] or node["name"] for node in nodes if node["resource_type"] == "model"
+                  and node["config"].get("materialized") == "incremental")
+
+
 def published_relations() -> list[str]:
     """Every relation the project's models build in the build schema, and the store table of every incremental
     model, an intermediate one too (what publishing keeps in the build schema and in the store)."""
