@@ -27,6 +27,8 @@
     post_hook="{{ landed_index('loaded_at') }}",
 ) }}
 
+{%- set is_landed_student = in_query('student_id', 'select landed_students.student_id from landed_students') %}
+
 
 with
 
@@ -53,7 +55,7 @@ views as (
         loaded_at
     from {{ ref('stg_app__video_progress') }}
     {% if is_incremental() %}
-        where student_id in (select landed_students.student_id from landed_students)
+        where {{ is_landed_student }}
     {% endif %}
 
 ),
@@ -104,7 +106,7 @@ questions as (
         0 as quiz_attempts,
         max(loaded_at) as loaded_at
     from {{ ref('stg_app__chat_messages') }}
-    where role = 'user'{% if is_incremental() %} and student_id in (select landed_students.student_id from landed_students){% endif %}
+    where role = 'user'{% if is_incremental() %} and {{ is_landed_student }}{% endif %}
     group by student_id, cast(created_at as date)
 
 ),
@@ -122,7 +124,7 @@ quizzes as (
         max(loaded_at) as loaded_at
     from {{ ref('stg_app__quiz_attempts') }}
     {% if is_incremental() %}
-        where student_id in (select landed_students.student_id from landed_students)
+        where {{ is_landed_student }}
     {% endif %}
     group by student_id, cast(created_at as date)
 

@@ -23,6 +23,8 @@
     post_hook="{{ landed_index('loaded_at') }}",
 ) }}
 
+{%- set is_landed_video = in_query('video_id', 'select landed_videos.video_id from landed_videos') %}
+
 with
 
 {% if is_incremental() %}
@@ -46,7 +48,7 @@ ready_events as (
         created_at,
         loaded_at
     from {{ ref('stg_app__video_ready_events') }}
-    where created_at <= {{ reporting_time() }}{% if is_incremental() %} and video_id in (select landed_videos.video_id from landed_videos){% endif %}
+    where created_at <= {{ reporting_time() }}{% if is_incremental() %} and {{ is_landed_video }}{% endif %}
 
 ),
 

@@ -82,7 +82,7 @@ activity as (
         loaded_at
     from {{ ref('int_student_daily_activity') }}
     {% if since %}
-        where student_id in (select students_to_rebuild.student_id from students_to_rebuild)
+        where {{ in_query('student_id', 'select students_to_rebuild.student_id from students_to_rebuild') }}
     {% endif %}
 
 ),

@@ -20,7 +20,8 @@
 ) }}
 
 {%- set since = versions_since_last_build() if engagement_spells_are_incremental('user_id') else none -%}
-{%- set rebuilt_users = 'user_id in (select users_to_rebuild.user_id from users_to_rebuild)' if since else 'true' -%}
+{%- set rebuilt_users = in_query('user_id', 'select users_to_rebuild.user_id from users_to_rebuild')
+    if since else 'true' -%}
 
 with
 

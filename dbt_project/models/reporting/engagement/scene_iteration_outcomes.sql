@@ -45,7 +45,7 @@ scenes as (
         loaded_at
     from {{ ref('stg_app__scenes') }}
     {% if is_incremental() %}
-        where scene_id in (select landed_scenes.scene_id from landed_scenes)
+        where {{ in_query('scene_id', 'select landed_scenes.scene_id from landed_scenes') }}
     {% endif %}
 
 ),
@@ -60,7 +60,7 @@ iterations as (
         row_number() over (partition by scene_id order by created_at asc, scene_iteration_id asc) as iteration_number
     from {{ ref('stg_app__scene_iterations') }}
     {% if is_incremental() %}
-        where scene_id in (select landed_scenes.scene_id from landed_scenes)
+        where {{ in_query('scene_id', 'select landed_scenes.scene_id from landed_scenes') }}
     {% endif %}
 
 ),
