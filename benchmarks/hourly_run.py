@@ -331,8 +331,9 @@ def delta_label(summary: str) -> str:
 
 
 def back_date_history(hours: int = 24) -> str:
-    """Move every landing and build time in the warehouse `hours` back: every raw table's `_loaded_at`, and in both
-    mart schemas every incremental model's landing column and `built_at`.
+    """Move every landing and build time in the warehouse `hours` back: every raw table's `_loaded_at`, and every
+    incremental model's landing column, `built_at` and `retired_at` in its store table (the intermediate ones too:
+    left out, their rows all counted as written by the last build, and the hourly row tests read every one).
 
     Incremental facts merge what landed since their newest `loaded_at` less a one-hour margin, and the hourly row
     tests read the rows landed (staging) or built (incremental models) since the last published build less the same
