@@ -238,8 +238,8 @@ def _delete_every_action_of_a_student(source: str) -> int:
             "SELECT s.id FROM students s WHERE EXISTS (SELECT 1 FROM chat_messages c WHERE c.student_id = s.id"
             " AND c.role = 'assistant') ORDER BY (SELECT count(*) FROM quiz_attempts q WHERE q.student_id = s.id) > 0"
             " DESC, (SELECT count(*) FROM video_progress v WHERE v.student_id = s.id) DESC, s.id LIMIT 1").fetchone()[0]
-        conn.execute("DELETE FROM quiz_answers WHERE attempt_id IN (SELECT id FROM quiz_attempts WHERE student_id = %s)",
-                     (student_id,))
+        conn.execute("DELETE FROM quiz_answers WHERE attempt_id IN"
+                     " (SELECT id FROM quiz_attempts WHERE student_id = %s)", (student_id,))
         for table in ("quiz_attempts", "video_progress"):
             conn.execute(f"DELETE FROM {table} WHERE student_id = %s", (student_id,))  # noqa: S608
         assert conn.execute("DELETE FROM chat_messages WHERE student_id = %s AND role = 'user'",

@@ -129,6 +129,18 @@
     {{ return(stamp[0]) }}
 {%- endmacro %}
 
+{#- The keys (`key`) of the versions of incremental model `model` written or retired after `since` (a stamp from
+    versions_since_last_build): whom a model reading that one must rebuild (the engagement spell facts over their
+    activity models). Read by the store's built_at and retired_at indexes. -#}
+
+{% macro keys_of_versions_since(key, model, since) -%}
+    select versions.{{ key }}
+    from {{ versioned_store(model) }} as versions
+    where
+        versions.built_at > cast('{{ since }}' as timestamp with time zone)
+        or versions.retired_at > cast('{{ since }}' as timestamp with time zone)
+{%- endmacro %}
+
 {#- The keys (`key`, a column or an expression of one) of the rows of `relations` (base_ or staging models with a `loaded_at`) landed since this
     model's last build, less the lookback (macro incremental_lower_bound, since_last_build, on the model's own
     `loaded_at`): the entities an incremental model keyed by one entity rebuilds. Reading base_ models, it sees

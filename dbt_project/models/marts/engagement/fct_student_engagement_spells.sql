@@ -58,11 +58,7 @@ entities as (
             or open_spells.creator_id is distinct from entities.creator_id
             or open_spells.signup_date is distinct from entities.signup_date
         union
-        select activity_versions.student_id
-        from {{ versioned_store(ref('int_student_daily_activity')) }} as activity_versions
-        where
-            activity_versions.built_at > cast('{{ since }}' as timestamp with time zone)
-            or activity_versions.retired_at > cast('{{ since }}' as timestamp with time zone)
+        {{ keys_of_versions_since('student_id', ref('int_student_daily_activity'), since) }}
 
     ),
 

@@ -54,11 +54,7 @@ entities as (
         left join open_spells on entities.user_id = open_spells.user_id
         where open_spells.user_id is null or open_spells.signup_date is distinct from entities.signup_date
         union
-        select activity_versions.user_id
-        from {{ versioned_store(ref('int_user_daily_activity')) }} as activity_versions
-        where
-            activity_versions.built_at > cast('{{ since }}' as timestamp with time zone)
-            or activity_versions.retired_at > cast('{{ since }}' as timestamp with time zone)
+        {{ keys_of_versions_since('user_id', ref('int_user_daily_activity'), since) }}
 
     ),
 
