@@ -106,7 +106,8 @@
     written and retired since appears on both sides and cancels out. -#}
 
 {% macro versions_since_last_build() -%}
-    {%- if not execute or not is_incremental() -%}
+    {#- A unit test's `this` is its fixture, not a relation: no store to read (the test gives its inputs). -#}
+    {%- if not execute or not is_incremental() or model.resource_type != 'model' -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set log = versioned_build_log() -%}
